@@ -1,0 +1,302 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+	"github.com/pkg/errors"
+
+	"github.com/socialinbox/mattermost-plugin-social-inbox/server/intake"
+)
+
+// Post props the plugin stamps on its posts.
+const (
+	propNativeID = "social_inbox_native_id"
+	propKind     = "social_inbox_kind"
+	propLeadID   = "social_inbox_lead_id"
+)
+
+const errChannelExists = "store.sql_channel.save_channel.exists.app_error"
+const errChannelLimit = "store.sql_channel.save_channel.limit.app_error"
+
+// workspace is the Mattermost side of intake: the team, the queue channel, lead
+// channels, posts and files. It caches IDs that never change for a configuration
+// (team, queue channel); the KV store stays the source of truth for everything else.
+type workspace struct {
+	p *Plugin
+
+	mu        sync.Mutex
+	teamID    string
+	queueID   string
+	botInTeam bool
+	usernames map[string]string
+}
+
+func newWorkspace(p *Plugin) *workspace {
+	return &workspace{p: p, usernames: map[string]string{}}
+}
+
+// reset forgets cached IDs after a configuration change.
+func (w *workspace) reset() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.teamID, w.queueID, w.botInTeam = "", "", false
+}
+
+func (w *workspace) team() (string, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.teamID != "" {
+		return w.teamID, nil
+	}
+	name := w.p.getConfiguration().TeamName
+	if name == "" {
+		return "", errors.New("no team is configured for lead channels (System Console > Plugins > Social Inbox > Team)")
+	}
+	team, appErr := w.p.API.GetTeamByName(name)
+	if appErr != nil {
+		return "", errors.Wrapf(appErr, "find team %q; check the Team setting", name)
+	}
+	if !w.botInTeam {
+		if _, appErr := w.p.API.CreateTeamMember(team.Id, w.p.botUserID); appErr != nil {
+			return "", errors.Wrap(appErr, "add the Social Inbox bot to the team")
+		}
+		w.botInTeam = true
+	}
+	w.teamID = team.Id
+	return w.teamID, nil
+}
+
+// QueueChannelID returns the queue channel, creating it (private) when it is missing.
+func (w *workspace) QueueChannelID() (string, error) {
+	w.mu.Lock()
+	id := w.queueID
+	w.mu.Unlock()
+	if id != "" {
+		return id, nil
+	}
+	teamID, err := w.team()
+	if err != nil {
+		return "", err
+	}
+	name := w.p.getConfiguration().queueChannelName()
+	ch, appErr := w.p.API.GetChannelByName(teamID, name, false)
+	if appErr != nil && appErr.StatusCode != http.StatusNotFound {
+		return "", errors.Wrapf(appErr, "find queue channel %q", name)
+	}
+	if ch == nil {
+		ch, appErr = w.p.API.CreateChannel(&model.Channel{
+			TeamId:      teamID,
+			Type:        model.ChannelTypePrivate,
+			Name:        name,
+			DisplayName: "Social Inbox queue",
+			Purpose:     "New Facebook and Instagram leads are announced here. Members of this channel are the operator pool.",
+			CreatorId:   w.p.botUserID,
+		})
+		if appErr != nil && appErr.Id == errChannelExists {
+			// Another node created it a moment ago.
+			ch, appErr = w.p.API.GetChannelByName(teamID, name, false)
+		}
+		if appErr != nil {
+			return "", errors.Wrapf(appErr, "create queue channel %q", name)
+		}
+	}
+	if _, appErr := w.p.API.AddChannelMember(ch.Id, w.p.botUserID); appErr != nil {
+		return "", errors.Wrap(appErr, "add the bot to the queue channel")
+	}
+	w.mu.Lock()
+	w.queueID = ch.Id
+	w.mu.Unlock()
+	return ch.Id, nil
+}
+
+// operators lists the operator pool: the human members of the queue channel.
+func (w *workspace) operators(queueID string) ([]string, error) {
+	var out []string
+	const perPage = 200
+	for page := 0; ; page++ {
+		users, appErr := w.p.API.GetUsersInChannel(queueID, "username", page, perPage)
+		if appErr != nil {
+			return nil, errors.Wrap(appErr, "list operator pool")
+		}
+		for _, u := range users {
+			if !u.IsBot && u.DeleteAt == 0 {
+				out = append(out, u.Id)
+			}
+		}
+		if len(users) < perPage {
+			return out, nil
+		}
+	}
+}
+
+// isOperator reports whether the user is in the operator pool.
+func (w *workspace) isOperator(userID string) (bool, error) {
+	queueID, err := w.QueueChannelID()
+	if err != nil {
+		return false, err
+	}
+	member, appErr := w.p.API.GetChannelMember(queueID, userID)
+	if appErr != nil {
+		if appErr.StatusCode == http.StatusNotFound {
+			return false, nil
+		}
+		return false, errors.Wrap(appErr, "check operator pool membership")
+	}
+	return member != nil, nil
+}
+
+// CreateLeadChannel creates the private lead channel, or adopts the one an earlier
+// attempt created under the same deterministic name, and adds the bot and operators.
+func (w *workspace) CreateLeadChannel(_ context.Context, spec intake.ChannelSpec) (string, error) {
+	teamID, err := w.team()
+	if err != nil {
+		return "", err
+	}
+	queueID, err := w.QueueChannelID()
+	if err != nil {
+		return "", err
+	}
+	ch, appErr := w.p.API.CreateChannel(&model.Channel{
+		TeamId:      teamID,
+		Type:        model.ChannelTypePrivate,
+		Name:        spec.Name,
+		DisplayName: spec.DisplayName,
+		Purpose:     spec.Purpose,
+		Header:      spec.Header,
+		CreatorId:   w.p.botUserID,
+	})
+	switch {
+	case appErr != nil && appErr.Id == errChannelExists:
+		ch, appErr = w.p.API.GetChannelByName(teamID, spec.Name, true)
+		if appErr != nil {
+			return "", errors.Wrap(appErr, "find the lead channel an earlier attempt created")
+		}
+		if ch.DeleteAt != 0 {
+			return "", errors.Errorf("lead channel %q exists but is archived; unarchive it in Mattermost", spec.Name)
+		}
+	case appErr != nil && appErr.Id == errChannelLimit:
+		return "", errors.New("the team has reached its channel limit (TeamSettings.MaxChannelsPerTeam); archive closed lead channels or raise the limit")
+	case appErr != nil:
+		return "", errors.Wrap(appErr, "create lead channel")
+	}
+	// The plugin API does not make the creator a member.
+	if _, appErr := w.p.API.AddChannelMember(ch.Id, w.p.botUserID); appErr != nil {
+		return "", errors.Wrap(appErr, "add the bot to the lead channel")
+	}
+	ops, err := w.operators(queueID)
+	if err != nil {
+		return "", err
+	}
+	for _, userID := range ops {
+		if _, appErr := w.p.API.AddChannelMember(ch.Id, userID); appErr != nil {
+			w.p.API.LogWarn("could not add an operator to a lead channel", "user_id", userID, "channel_id", ch.Id, "error", appErr.Error())
+		}
+	}
+	return ch.Id, nil
+}
+
+func (w *workspace) toModelPost(p *intake.Post, post *model.Post) {
+	if !p.KeepMessage {
+		post.Message = p.Message
+	}
+	post.AddProp(propKind, p.Kind)
+	post.AddProp(propLeadID, p.LeadID)
+	if p.NativeID != "" {
+		post.AddProp(propNativeID, p.NativeID)
+	}
+	// Buyer text must not ping @channel/@all/@here (mentions are also neutralised).
+	post.AddProp(model.PostPropsGroupHighlightDisabled, true)
+	if p.Card != nil {
+		post.AddProp(model.PostPropsAttachments, []*model.MessageAttachment{w.p.renderCard(p.Card)})
+	}
+}
+
+func (w *workspace) CreatePost(p *intake.Post) (string, error) {
+	post := &model.Post{UserId: w.p.botUserID, ChannelId: p.ChannelID, FileIds: p.FileIDs}
+	w.toModelPost(p, post)
+	created, appErr := w.p.API.CreatePost(post)
+	if appErr != nil {
+		return "", errors.Wrap(appErr, "create post")
+	}
+	return created.Id, nil
+}
+
+func (w *workspace) UpdatePost(postID string, p *intake.Post) error {
+	post, appErr := w.p.API.GetPost(postID)
+	if appErr != nil {
+		return errors.Wrap(appErr, "load post to update")
+	}
+	w.toModelPost(p, post)
+	if _, appErr := w.p.API.UpdatePost(post); appErr != nil {
+		return errors.Wrap(appErr, "update post")
+	}
+	return nil
+}
+
+func (w *workspace) FindPost(channelID, nativeID string, since time.Time) (string, bool, error) {
+	list, appErr := w.p.API.GetPostsSince(channelID, since.UnixMilli())
+	if appErr != nil {
+		return "", false, errors.Wrap(appErr, "list recent posts")
+	}
+	if list == nil {
+		return "", false, nil
+	}
+	for _, post := range list.Posts {
+		if post.UserId == w.p.botUserID && post.DeleteAt == 0 {
+			if v, _ := post.GetProp(propNativeID).(string); v == nativeID {
+				return post.Id, true, nil
+			}
+		}
+	}
+	return "", false, nil
+}
+
+func (w *workspace) UploadFile(channelID, name string, data []byte) (string, error) {
+	info, appErr := w.p.API.UploadFile(data, channelID, name)
+	if appErr != nil {
+		return "", errors.Wrap(appErr, "upload file")
+	}
+	return info.Id, nil
+}
+
+// LeadUpdated tells the lead channel's members (the operators) that the lead changed.
+func (w *workspace) LeadUpdated(leadID, channelID string) {
+	if channelID == "" {
+		return
+	}
+	w.p.API.PublishWebSocketEvent("lead_updated", map[string]any{"lead_id": leadID, "channel_id": channelID},
+		&model.WebsocketBroadcast{ChannelId: channelID})
+}
+
+// username returns "@name" for a user ID, cached per node (usernames rarely change and
+// a stale one only affects a label).
+func (w *workspace) username(userID string) string {
+	w.mu.Lock()
+	name, ok := w.usernames[userID]
+	w.mu.Unlock()
+	if ok {
+		return name
+	}
+	user, appErr := w.p.API.GetUser(userID)
+	if appErr != nil {
+		return "a former user"
+	}
+	name = "@" + user.Username
+	w.mu.Lock()
+	w.usernames[userID] = name
+	w.mu.Unlock()
+	return name
+}
+
+func trimTo(s string, n int) string {
+	r := []rune(strings.TrimSpace(s))
+	if len(r) <= n {
+		return string(r)
+	}
+	return string(r[:n-1]) + "…"
+}
