@@ -43,8 +43,8 @@ func renderMessage(m *store.Message, ev *meta.Event, kind string) string {
 	switch {
 	case ev.Comment != nil:
 		where := "your post"
-		if ev.Comment.MediaType != "" && ev.Platform == meta.Instagram {
-			where = "your " + strings.ToLower(strings.ReplaceAll(ev.Comment.MediaType, "_", " "))
+		if ev.Platform == meta.Instagram {
+			where = "your " + igMediaNoun(ev.Comment.MediaType)
 		}
 		if ev.Comment.Permalink != "" {
 			where = fmt.Sprintf("[%s](%s)", where, ev.Comment.Permalink)
@@ -121,6 +121,19 @@ func renderMessage(m *store.Message, ev *meta.Event, kind string) string {
 		line("_(empty message)_")
 	}
 	return b.String()
+}
+
+// igMediaNoun names an Instagram media_product_type the way the app does.
+func igMediaNoun(productType string) string {
+	switch strings.ToUpper(productType) {
+	case "REELS":
+		return "reel"
+	case "STORY":
+		return "story"
+	case "AD":
+		return "ad"
+	}
+	return "post"
 }
 
 func attachmentLine(platform meta.Platform, at store.Attachment) string {
