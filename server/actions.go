@@ -54,8 +54,10 @@ func (p *Plugin) handleAction(w http.ResponseWriter, r *http.Request) {
 	writeEphemeral(w, p.applyHandoffAction(userID, isAdmin, leadID, action))
 }
 
-// checkActionPost re-loads the clicked post and checks it is ours, in the request's
-// channel, belongs to the lead, and really carries the action.
+// checkActionPost re-loads the clicked post and checks it is our bot's, in the
+// request's channel, and belongs to the signed lead. The action need not still be on
+// the post: a click on a card that changed a moment ago (someone else claimed) must get
+// "already claimed by @x", and the signature already binds the action to the lead.
 func (p *Plugin) checkActionPost(req *model.PostActionIntegrationRequest, action, leadID string) (string, int) {
 	post, appErr := p.API.GetPost(req.PostId)
 	if appErr != nil || post == nil {
@@ -67,14 +69,10 @@ func (p *Plugin) checkActionPost(req *model.PostActionIntegrationRequest, action
 	if v, _ := post.GetProp(propLeadID).(string); v != leadID {
 		return "the card does not belong to this lead", http.StatusForbidden
 	}
-	for _, a := range post.Attachments() {
-		for _, act := range a.Actions {
-			if act != nil && act.Id == action {
-				return "", 0
-			}
-		}
+	if action != actionClaim && action != actionClose {
+		return "unknown action", http.StatusNotFound
 	}
-	return "the card has no such action", http.StatusForbidden
+	return "", 0
 }
 
 // applyHandoffAction performs a handoff transition and returns what to tell the user.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -98,7 +99,8 @@ func TestConcurrentClaimsOnTwoNodesHaveOneWinner(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			_, texts[i] = e.action(i, e.ops[i].Id, card, actionClaim)
+			rec, text := e.action(i, e.ops[i].Id, card, actionClaim)
+			texts[i] = fmt.Sprintf("%d %s %s", rec.Code, text, rec.Body.String())
 		}(i)
 	}
 	wg.Wait()

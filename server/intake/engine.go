@@ -228,18 +228,15 @@ func (a *attempt) modifyMessage(fn func(m *store.Message)) (*store.Message, erro
 }
 
 func (a *attempt) audit(events ...store.AuditEvent) error {
-	for _, ev := range events {
-		if ev.At == 0 {
-			ev.At = a.ms()
+	for i := range events {
+		if events[i].At == 0 {
+			events[i].At = a.ms()
 		}
-		if ev.Actor == "" {
-			ev.Actor = store.ActorWebhook
-		}
-		if err := a.e.store.AppendAudit(a.lead, ev); err != nil {
-			return err
+		if events[i].Actor == "" {
+			events[i].Actor = store.ActorWebhook
 		}
 	}
-	return nil
+	return a.e.store.AppendAudit(a.lead, events...)
 }
 
 func newToken() string {

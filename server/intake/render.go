@@ -7,6 +7,10 @@ import (
 	"strings"
 	"unicode"
 
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/socialinbox/mattermost-plugin-social-inbox/server/meta"
 	"github.com/socialinbox/mattermost-plugin-social-inbox/server/store"
 )
@@ -225,7 +229,12 @@ func channelName(platform meta.Platform, contact, leadID string) string {
 	}
 	var b strings.Builder
 	dash := false
-	for _, r := range strings.ToLower(contact) {
+	// Fold accents first ("Zoë" → "zoe"), so names stay readable in the URL.
+	folded, _, err := transform.String(transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC), contact)
+	if err != nil {
+		folded = contact
+	}
+	for _, r := range strings.ToLower(folded) {
 		switch {
 		case r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)):
 			b.WriteRune(r)

@@ -1,43 +1,84 @@
 package store
 
-import "github.com/pkg/errors"
+import (
+	"encoding/json"
+
+	"github.com/pkg/errors"
+)
 
 // auditChunkSize is how many events the head of a trail holds before it is sealed into
 // a chunk of its own; it keeps each compare-and-set small.
 const auditChunkSize = 100
 
-// AppendAudit appends ev to the lead's audit trail. Appending the same event ID twice
-// is a no-op, so a resumed or redelivered event never duplicates its trail entry.
-func (s *Store) AppendAudit(leadID string, ev AuditEvent) error {
+// AppendAudit appends events to the lead's audit trail in one compare-and-set.
+// An event whose ID is already in the head or in the chunk sealed last is skipped, so
+// a resumed or redelivered event never duplicates its trail entries.
+//
+// A full head is sealed into its chunk key before the head moves on: the chunk's
+// content is fixed by the head bytes every contender read, so concurrent or retried
+// seals write the same bytes, and a failed seal leaves the head unchanged.
+func (s *Store) AppendAudit(leadID string, events ...AuditEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
 	key := AuditKey(leadID)
-	var sealed *AuditHead
-	_, err := Modify(s, key, 0, func(h *AuditHead, _ bool) (bool, error) {
-		sealed = nil
-		for _, e := range h.Events {
-			if e.ID == ev.ID {
-				return false, nil
+	for attempt := 0; attempt < maxCASAttempts; attempt++ {
+		raw, err := s.kv.Get(key)
+		if err != nil {
+			return errors.Wrap(err, "read audit trail")
+		}
+		var h AuditHead
+		if raw != nil {
+			if err := json.Unmarshal(raw, &h); err != nil {
+				return errors.Wrap(err, "decode audit trail")
 			}
 		}
+		seen := make(map[string]bool, len(h.Events)+len(h.Recent))
+		for _, e := range h.Events {
+			seen[e.ID] = true
+		}
+		for _, id := range h.Recent {
+			seen[id] = true
+		}
+		changed := false
+		for _, ev := range events {
+			if seen[ev.ID] {
+				continue
+			}
+			seen[ev.ID] = true
+			if len(h.Events) >= auditChunkSize {
+				chunk := AuditHead{V: RecordVersion, Chunk: h.Chunk, Events: h.Events}
+				if err := s.Put(AuditChunkKey(leadID, h.Chunk), &chunk, 0); err != nil {
+					return errors.Wrap(err, "seal audit chunk")
+				}
+				h.Recent = h.Recent[:0]
+				for _, e := range h.Events {
+					h.Recent = append(h.Recent, e.ID)
+				}
+				h.Chunk++
+				h.Events = nil
+			}
+			h.Events = append(h.Events, ev)
+			changed = true
+		}
+		if !changed {
+			return nil
+		}
 		h.V = RecordVersion
-		if len(h.Events) >= auditChunkSize {
-			full := *h
-			sealed = &full
-			h.Chunk++
-			h.Events = nil
+		next, err := json.Marshal(&h)
+		if err != nil {
+			return errors.Wrap(err, "encode audit trail")
 		}
-		h.Events = append(h.Events, ev)
-		return true, nil
-	})
-	if err != nil {
-		return errors.Wrap(err, "append audit event")
-	}
-	if sealed != nil {
-		// Deterministic content: a retry writes the same bytes.
-		if err := s.Put(AuditChunkKey(leadID, sealed.Chunk), sealed, 0); err != nil {
-			return errors.Wrap(err, "seal audit chunk")
+		ok, err := s.kv.CompareAndSet(key, raw, next, 0)
+		if err != nil {
+			return errors.Wrap(err, "append audit events")
 		}
+		if ok {
+			return nil
+		}
+		backoff(attempt)
 	}
-	return nil
+	return errors.Wrap(ErrContention, "append audit events")
 }
 
 // AuditTrail returns a lead's audit events, oldest first.

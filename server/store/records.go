@@ -252,6 +252,9 @@ type AuditHead struct {
 	V      int          `json:"v"`
 	Chunk  int          `json:"chunk"`
 	Events []AuditEvent `json:"events"`
+	// Recent holds the IDs of the chunk sealed last, so a retried event is recognised
+	// right after a rollover too.
+	Recent []string `json:"recent,omitempty"`
 }
 
 // OpenIndex is one shard of the list of open leads.
