@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"time"
 
 	"github.com/gorilla/mux"
 	"github.com/mattermost/mattermost/server/public/model"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/socialinbox/mattermost-plugin-social-inbox/server/handoff"
 	"github.com/socialinbox/mattermost-plugin-social-inbox/server/intake"
+	"github.com/socialinbox/mattermost-plugin-social-inbox/server/relay"
 	"github.com/socialinbox/mattermost-plugin-social-inbox/server/store"
 )
 
@@ -51,7 +54,8 @@ func (p *Plugin) handleAction(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeEphemeral(w, p.applyHandoffAction(userID, isAdmin, leadID, action))
+	postID, _ := req.Context["post_id"].(string)
+	writeEphemeral(w, p.applyHandoffAction(userID, isAdmin, leadID, action, postID))
 }
 
 // checkActionPost re-loads the clicked post and checks it is our bot's, in the
@@ -69,17 +73,19 @@ func (p *Plugin) checkActionPost(req *model.PostActionIntegrationRequest, action
 	if v, _ := post.GetProp(propLeadID).(string); v != leadID {
 		return "the card does not belong to this lead", http.StatusForbidden
 	}
-	if action != actionClaim && action != actionClose {
+	if action != actionClaim && action != actionClose && action != actionRetry {
 		return "unknown action", http.StatusNotFound
 	}
 	return "", 0
 }
 
 // applyHandoffAction performs a handoff transition and returns what to tell the user.
-func (p *Plugin) applyHandoffAction(userID string, isAdmin bool, leadID, action string) string {
+func (p *Plugin) applyHandoffAction(userID string, isAdmin bool, leadID, action, postID string) string {
 	now := p.now()
 	var err error
 	switch action {
+	case actionRetry:
+		return p.retryReply(leadID, postID)
 	case actionClaim:
 		_, err = handoff.Claim(p.store, leadID, userID, now)
 	case actionClose:
@@ -105,6 +111,35 @@ func (p *Plugin) applyHandoffAction(userID string, isAdmin bool, leadID, action 
 		return "You claimed this lead. Answer in the lead channel: your posts go to the buyer."
 	}
 	return "Lead closed. It reopens if the buyer writes again."
+}
+
+// retryReply puts a failed reply back in its lead's queue and delivers it.
+func (p *Plugin) retryReply(leadID, postID string) string {
+	it, found, err := p.outbox.Get(postID)
+	if err != nil || !found || it.LeadID != leadID {
+		return "This reply cannot be retried: it is not a reply of this lead."
+	}
+	conv, ho, err := p.loadLead(leadID)
+	if err != nil {
+		return "Something went wrong; nothing was changed. Try again in a moment."
+	}
+	if d := relay.Decide(conv, ho, it.AuthorID, p.policy(), p.now()); d.Mode == relay.Blocked {
+		return "Still not possible: " + d.Reason
+	}
+	if it, err = p.outbox.Retry(postID); err != nil {
+		return "Something went wrong; nothing was changed. Try again in a moment."
+	}
+	if it.State != relay.StatePending {
+		return "This reply is not waiting for a retry (it was " + it.State + ")."
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), sendTimeout*time.Duration(len(it.Parts)+1))
+		defer cancel()
+		if err := p.outbox.Drain(ctx, leadID); err != nil {
+			p.API.LogWarn("retried reply delivery interrupted; the retry job continues it", "lead", leadID, "error", err.Error())
+		}
+	}()
+	return "Sending again."
 }
 
 // refreshLeadViews re-renders the lead card and the queue notice from the records.

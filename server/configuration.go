@@ -31,6 +31,9 @@ type configuration struct {
 	TeamName            string
 	QueueChannelName    string
 	EnableHumanAgentTag bool
+	// Alert thresholds in minutes; 0 turns an alert off.
+	UnansweredAlertMinutes int
+	WindowWarningMinutes   int
 }
 
 // Clone returns a copy (the struct holds only values).
@@ -100,6 +103,9 @@ func (c *configuration) Problems() []string {
 		if u, err := url.Parse(c.GraphAPIBaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			out = append(out, fmt.Sprintf("Graph API base URL %q is not an http(s) address.", c.GraphAPIBaseURL))
 		}
+	}
+	if c.UnansweredAlertMinutes < 0 || c.WindowWarningMinutes < 0 || c.WindowWarningMinutes >= 24*60 {
+		out = append(out, "Alert thresholds must be 0 (off) or a positive number of minutes, and the window warning less than 1440 (24 hours).")
 	}
 	if c.GraphAPIVersion != "" && !graphVersionPattern.MatchString(c.GraphAPIVersion) {
 		out = append(out, fmt.Sprintf("Graph API version %q should look like v26.0.", c.GraphAPIVersion))

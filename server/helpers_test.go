@@ -44,6 +44,25 @@ type env struct {
 	outsider *model.User
 	graph    *graphStub
 	queueID  string
+
+	clockMu sync.Mutex
+	clock   time.Time
+}
+
+// now is the plugin's clock in tests: real time unless a test sets it.
+func (e *env) now() time.Time {
+	e.clockMu.Lock()
+	defer e.clockMu.Unlock()
+	if e.clock.IsZero() {
+		return time.Now()
+	}
+	return e.clock
+}
+
+func (e *env) setNow(t time.Time) {
+	e.clockMu.Lock()
+	defer e.clockMu.Unlock()
+	e.clock = t
 }
 
 // graphStub answers profile lookups and serves media like Meta's Graph API and CDN.
@@ -52,6 +71,10 @@ type graphStub struct {
 	mu       sync.Mutex
 	requests []string
 	down     bool
+	// sends are the Send API request bodies, in order.
+	sends []map[string]any
+	// sendAnswer, when set, answers Send API calls (status, body); nil means success.
+	sendAnswer func(n int) (int, string)
 }
 
 func newGraphStub(t testing.TB) *graphStub {
@@ -64,6 +87,10 @@ func newGraphStub(t testing.TB) *graphStub {
 		g.requests = append(g.requests, r.Method+" "+r.URL.Path)
 		down := g.down
 		g.mu.Unlock()
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/messages") {
+			g.serveSend(w, r)
+			return
+		}
 		if strings.HasPrefix(r.URL.Path, "/media/") {
 			w.Header().Set("Content-Type", "image/png")
 			_, _ = w.Write(pngBytes.Bytes())
@@ -93,6 +120,56 @@ func newGraphStub(t testing.TB) *graphStub {
 	}))
 	t.Cleanup(g.Close)
 	return g
+}
+
+func (g *graphStub) serveSend(w http.ResponseWriter, r *http.Request) {
+	var body map[string]any
+	ct := r.Header.Get("Content-Type")
+	if strings.HasPrefix(ct, "multipart/") {
+		_ = r.ParseMultipartForm(32 << 20)
+		body = map[string]any{"multipart": true}
+		for k, v := range r.MultipartForm.Value {
+			var decoded any
+			if json.Unmarshal([]byte(v[0]), &decoded) == nil {
+				body[k] = decoded
+			} else {
+				body[k] = v[0]
+			}
+		}
+		if f, ok := r.MultipartForm.File["filedata"]; ok {
+			body["filedata"] = f[0].Filename
+		}
+	} else {
+		_ = json.NewDecoder(r.Body).Decode(&body)
+	}
+	body["authorization"] = r.Header.Get("Authorization")
+	body["path"] = r.URL.Path
+	g.mu.Lock()
+	g.sends = append(g.sends, body)
+	n := len(g.sends)
+	answer := g.sendAnswer
+	g.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	if answer != nil {
+		if status, resp := answer(n); status != 0 {
+			w.WriteHeader(status)
+			_, _ = w.Write([]byte(resp))
+			return
+		}
+	}
+	_, _ = fmt.Fprintf(w, `{"recipient_id":"7284619053817462","message_id":"m_sent_%d"}`, n)
+}
+
+func (g *graphStub) sent() []map[string]any {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]map[string]any(nil), g.sends...)
+}
+
+func (g *graphStub) answerSends(fn func(n int) (int, string)) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.sendAnswer = fn
 }
 
 func (g *graphStub) setDown(down bool) {
@@ -154,7 +231,7 @@ func newEnv(t testing.TB, nodes int) *env {
 }
 
 func (e *env) startNode() *Plugin {
-	p := &Plugin{}
+	p := &Plugin{now: e.now}
 	p.SetAPI(e.srv.API(manifestID))
 	require.NoError(e.t, p.OnConfigurationChange())
 	require.NoError(e.t, p.OnActivate())
@@ -265,6 +342,24 @@ func (e *env) rawAction(node int, userID, actionID string, req *model.PostAction
 	var resp model.PostActionIntegrationResponse
 	_ = json.Unmarshal(rec.Body.Bytes(), &resp)
 	return rec, resp.EphemeralText
+}
+
+// reply posts as an operator the way the server does: MessageWillBePosted may reject
+// or change the post, then the post is saved and MessageHasBeenPosted runs.
+func (e *env) reply(node int, user *model.User, channelID, text string, fileIDs ...string) (*model.Post, string) {
+	post := &model.Post{UserId: user.Id, ChannelId: channelID, Message: text, FileIds: fileIDs}
+	p := e.nodes[node]
+	changed, reason := p.MessageWillBePosted(nil, post)
+	if reason != "" {
+		return nil, reason
+	}
+	if changed != nil {
+		post = changed
+	}
+	saved, appErr := e.srv.PostAsUser(post)
+	require.Nil(e.t, appErr)
+	p.MessageHasBeenPosted(nil, saved)
+	return saved, ""
 }
 
 func (e *env) waitFor(cond func() bool, what string) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/socialinbox/mattermost-plugin-social-inbox/server/graph"
 	"github.com/socialinbox/mattermost-plugin-social-inbox/server/intake"
+	"github.com/socialinbox/mattermost-plugin-social-inbox/server/relay"
 	"github.com/socialinbox/mattermost-plugin-social-inbox/server/store"
 )
 
@@ -47,6 +48,9 @@ type Plugin struct {
 	engine       *intake.Engine
 	router       *mux.Router
 	pendingJob   *cluster.Job
+	alertJob     *cluster.Job
+	outbox       *relay.Outbox
+	leadCache    leadChannels
 
 	// now is the clock; tests replace it.
 	now func() time.Time
@@ -87,10 +91,17 @@ func (p *Plugin) OnActivate() error {
 	p.engine = intake.New(p.store, p.workspace, p.graph, p.graph,
 		func() intake.Config { return p.getConfiguration().intakeConfig() }, logger{p.API}, host)
 	p.engine.Now = p.now
+	p.engine.OnOwnEcho = p.onOwnEcho
+	p.outbox = relay.New(p.store, graphSender{p: p}, outboxNotifier{p}, host)
+	p.outbox.Now = p.now
+	p.outbox.OnSent = p.onSent
 	p.router = p.initRouter()
 
 	if p.pendingJob, err = cluster.Schedule(p.API, "social_inbox_pending", cluster.MakeWaitForInterval(pendingJobEvery), p.retryPending); err != nil {
 		return errors.Wrap(err, "schedule the retry job")
+	}
+	if p.alertJob, err = cluster.Schedule(p.API, "social_inbox_alerts", cluster.MakeWaitForInterval(alertJobEvery), p.sweepAlerts); err != nil {
+		return errors.Wrap(err, "schedule the alert job")
 	}
 	if problems := p.getConfiguration().Problems(); len(problems) > 0 {
 		p.API.LogWarn("Social Inbox is active but not fully configured", "problems", len(problems))
@@ -98,11 +109,14 @@ func (p *Plugin) OnActivate() error {
 	return nil
 }
 
-// OnDeactivate stops the retry job; stored events wait for the next activation.
+// OnDeactivate stops the scheduled jobs; stored events and replies wait for the next
+// activation.
 func (p *Plugin) OnDeactivate() error {
-	if p.pendingJob != nil {
-		if err := p.pendingJob.Close(); err != nil {
-			return errors.Wrap(err, "stop the retry job")
+	for _, job := range []*cluster.Job{p.pendingJob, p.alertJob} {
+		if job != nil {
+			if err := job.Close(); err != nil {
+				return errors.Wrap(err, "stop a scheduled job")
+			}
 		}
 	}
 	return nil
@@ -126,11 +140,15 @@ func (p *Plugin) loadActionSecret() ([]byte, error) {
 	return existing, nil
 }
 
-// retryPending applies events that were acknowledged to Meta but not applied inline.
-// cluster.Schedule runs it on one node at a time; it is idempotent.
+// retryPending applies events that were acknowledged to Meta but not applied inline,
+// and delivers queued replies that are due. cluster.Schedule runs it on one node at a
+// time; both steps are idempotent.
 func (p *Plugin) retryPending() {
 	ctx, cancel := context.WithTimeout(context.Background(), pendingJobLimit)
 	defer cancel()
+	if err := p.outbox.DrainAll(ctx); err != nil {
+		p.API.LogWarn("the retry job could not deliver every queued reply; it tries again shortly", "error", err.Error())
+	}
 	applied, remaining, err := p.engine.RetryPending(ctx, applyWorkers)
 	if err != nil {
 		p.API.LogError("the retry job could not read its queue; it tries again shortly", "error", err.Error())

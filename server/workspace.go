@@ -29,7 +29,9 @@ const errChannelLimit = "store.sql_channel.save_channel.limit.app_error"
 type workspace struct {
 	p *Plugin
 
-	mu        sync.Mutex
+	mu sync.Mutex
+	// queueMu serialises setting up the queue channel on this node.
+	queueMu   sync.Mutex
 	teamID    string
 	queueID   string
 	botInTeam bool
@@ -79,6 +81,14 @@ func (w *workspace) QueueChannelID() (string, error) {
 	if id != "" {
 		return id, nil
 	}
+	w.queueMu.Lock()
+	defer w.queueMu.Unlock()
+	w.mu.Lock()
+	id = w.queueID
+	w.mu.Unlock()
+	if id != "" {
+		return id, nil
+	}
 	teamID, err := w.team()
 	if err != nil {
 		return "", err
@@ -105,8 +115,8 @@ func (w *workspace) QueueChannelID() (string, error) {
 			return "", errors.Wrapf(appErr, "create queue channel %q", name)
 		}
 	}
-	if _, appErr := w.p.API.AddChannelMember(ch.Id, w.p.botUserID); appErr != nil {
-		return "", errors.Wrap(appErr, "add the bot to the queue channel")
+	if err := w.ensureMember(ch.Id, w.p.botUserID); err != nil {
+		return "", errors.Wrap(err, "add the bot to the queue channel")
 	}
 	w.mu.Lock()
 	w.queueID = ch.Id
@@ -132,6 +142,20 @@ func (w *workspace) operators(queueID string) ([]string, error) {
 			return out, nil
 		}
 	}
+}
+
+// ensureMember adds a user to a channel. Another node (or goroutine) adding the same
+// member at the same moment makes the server report a duplicate; being a member is
+// what counts, so that is checked before giving up.
+func (w *workspace) ensureMember(channelID, userID string) error {
+	_, appErr := w.p.API.AddChannelMember(channelID, userID)
+	if appErr == nil {
+		return nil
+	}
+	if member, err := w.p.API.GetChannelMember(channelID, userID); err == nil && member != nil {
+		return nil
+	}
+	return appErr
 }
 
 // isOperator reports whether the user is in the operator pool.
@@ -185,16 +209,16 @@ func (w *workspace) CreateLeadChannel(_ context.Context, spec intake.ChannelSpec
 		return "", errors.Wrap(appErr, "create lead channel")
 	}
 	// The plugin API does not make the creator a member.
-	if _, appErr := w.p.API.AddChannelMember(ch.Id, w.p.botUserID); appErr != nil {
-		return "", errors.Wrap(appErr, "add the bot to the lead channel")
+	if err := w.ensureMember(ch.Id, w.p.botUserID); err != nil {
+		return "", errors.Wrap(err, "add the bot to the lead channel")
 	}
 	ops, err := w.operators(queueID)
 	if err != nil {
 		return "", err
 	}
 	for _, userID := range ops {
-		if _, appErr := w.p.API.AddChannelMember(ch.Id, userID); appErr != nil {
-			w.p.API.LogWarn("could not add an operator to a lead channel", "user_id", userID, "channel_id", ch.Id, "error", appErr.Error())
+		if err := w.ensureMember(ch.Id, userID); err != nil {
+			w.p.API.LogWarn("could not add an operator to a lead channel", "user_id", userID, "channel_id", ch.Id, "error", err.Error())
 		}
 	}
 	return ch.Id, nil

@@ -12,6 +12,9 @@ import (
 	"github.com/socialinbox/mattermost-plugin-social-inbox/server/store"
 )
 
+// errBusy marks an event another worker is applying right now.
+var errBusy = errors.New("another worker is applying this event")
+
 // BatchResult sums up ApplyBatch.
 type BatchResult struct {
 	Applied    int
@@ -59,10 +62,19 @@ func (e *Engine) ApplyBatch(ctx context.Context, events []meta.Event, workers in
 					if err == nil {
 						outcome, reason, err = e.Apply(ctx, ev)
 					}
+					if err == nil && outcome == Busy {
+						// Another worker holds the event. If it dies, nothing else would
+						// apply it: keep it (and the lead's later events) for the retry
+						// job, which finds it done or takes it over once the lease expires.
+						err = errBusy
+					}
 					mu.Lock()
+					if errors.Is(err, errBusy) {
+						res.Busy++
+					}
 					if err != nil {
 						res.Pending = append(res.Pending, evs[i:]...)
-						if res.Err == nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+						if res.Err == nil && !errors.Is(err, errBusy) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
 							res.Err = err
 						}
 						mu.Unlock()
@@ -73,8 +85,6 @@ func (e *Engine) ApplyBatch(ctx context.Context, events []meta.Event, workers in
 						res.Applied++
 					case Duplicate:
 						res.Duplicates++
-					case Busy:
-						res.Busy++
 					case Ignored:
 						res.Skipped[reason]++
 					}

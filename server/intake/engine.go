@@ -74,6 +74,9 @@ type Engine struct {
 	Now         func() time.Time
 	LeaseTTL    time.Duration
 	ChannelWait time.Duration
+	// OnOwnEcho, when set, receives echoes of the plugin's own sends, so a send whose
+	// answer was lost can be confirmed instead of sent again.
+	OnOwnEcho func(ev meta.Event)
 }
 
 // New builds an engine. node names this plugin instance in leases (for logs); every
@@ -243,6 +246,22 @@ func newToken() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// describeContent says what a message held without repeating it: audit records are
+// kept for good, and a buyer's unsent text must not survive there.
+func describeContent(ev *meta.Event) string {
+	parts := []string{}
+	if n := len([]rune(ev.Text)); n > 0 {
+		parts = append(parts, itoa(n)+" characters")
+	}
+	if n := len(ev.Attachments); n > 0 {
+		parts = append(parts, itoa(n)+" attachment(s)")
+	}
+	if len(parts) == 0 {
+		return string(ev.Kind)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // excerpt is a one-line summary of an event for queue views.

@@ -48,6 +48,9 @@ func (a *attempt) inboundLeased(ctx context.Context, rec *store.Message) error {
 	}
 	first := conv.FirstNativeID == a.ev.NativeID
 	if first {
+		// Audited from the first message's attempt (deterministic ID), so a retry after
+		// a failure still records it.
+		auditEvents = append([]store.AuditEvent{{ID: "channel:" + conv.ChannelID, Action: "lead.channel_created", After: conv.ChannelName}}, auditEvents...)
 		if conv, err = a.setCard(conv, postID); err != nil {
 			return err
 		}
@@ -55,13 +58,13 @@ func (a *attempt) inboundLeased(ctx context.Context, rec *store.Message) error {
 			return err
 		}
 	}
-	if reopened != nil && conv.Card.PostID != "" {
-		// The card shows the handoff state; a reopened lead must not look closed.
-		a.refreshCard(conv)
+	if conv.Card.PostID != "" && (reopened != nil || cardStale(conv)) {
+		// The card shows the handoff state and the window; keep both true.
+		a.refreshViews(conv)
 	}
 	auditEvents = append(auditEvents, store.AuditEvent{
 		ID: "received:" + a.ev.NativeID, At: rec.ReceivedAt, Action: "message.received",
-		Subject: a.ev.NativeID, After: string(a.ev.Kind), Detail: excerpt(&a.ev),
+		Subject: a.ev.NativeID, After: string(a.ev.Kind), Detail: describeContent(&a.ev),
 	})
 	if err := a.audit(auditEvents...); err != nil {
 		return err
@@ -164,6 +167,23 @@ func (a *attempt) ensureChannel(ctx context.Context, conv *store.Conversation) (
 }
 
 func (a *attempt) createChannel(ctx context.Context, conv *store.Conversation) (*store.Conversation, error) {
+	cur, err := a.createChannelLeased(ctx, conv)
+	if err != nil {
+		// Let a retry (or another node) create it now rather than after the lease.
+		if _, rerr := store.Modify(a.e.store, store.ConversationKey(a.lead), 0, func(c *store.Conversation, exists bool) (bool, error) {
+			if !exists || c.ChannelLease.Owner != a.token {
+				return false, nil
+			}
+			c.ChannelLease = store.Lease{}
+			return true, nil
+		}); rerr != nil {
+			a.e.log.Warn("could not release the channel creation lease", "lead", a.lead, "error", rerr.Error())
+		}
+	}
+	return cur, err
+}
+
+func (a *attempt) createChannelLeased(ctx context.Context, conv *store.Conversation) (*store.Conversation, error) {
 	if err := a.ensureLeadRecords(conv); err != nil {
 		return nil, err
 	}
@@ -188,9 +208,6 @@ func (a *attempt) createChannel(ctx context.Context, conv *store.Conversation) (
 	})
 	if err != nil {
 		return nil, errors.Wrap(err, "record lead channel")
-	}
-	if err := a.audit(store.AuditEvent{ID: "channel:" + channelID, Action: "lead.channel_created", After: conv.ChannelName}); err != nil {
-		return nil, err
 	}
 	return cur, nil
 }
@@ -252,6 +269,13 @@ func (a *attempt) customerActivity(ctx context.Context, conv *store.Conversation
 				c.PrivateReplyUntil = t + PrivateReplyTTL.Milliseconds()
 				changed = true
 			}
+		} else if t == c.LastInboundAt && a.ev.NativeID != "" {
+			// This event set the window in an attempt that failed before auditing it:
+			// audit it now (same ID, so it is never recorded twice).
+			window = &store.AuditEvent{ID: "window:" + a.ev.NativeID, Action: "window.refreshed", After: msString(c.WindowExpiresAt), Detail: string(a.ev.Kind)}
+			if c.WindowOpenedBy == a.ev.NativeID {
+				window.Action = "window.opened"
+			}
 		} else if t > c.LastInboundAt {
 			before := c.WindowExpiresAt
 			c.LastInboundAt = t
@@ -263,12 +287,16 @@ func (a *attempt) customerActivity(ctx context.Context, conv *store.Conversation
 			}
 			if before == 0 {
 				window.Action = "window.opened"
+				c.WindowOpenedBy = a.ev.NativeID
 			}
 			changed = true
 		}
 		if t >= c.LastCustomerAt {
 			c.LastCustomerAt = t
-			c.LastExcerpt = excerpt(&a.ev)
+			if x := excerpt(&a.ev); x != "" && a.ev.Kind.Inbound() {
+				c.LastExcerpt = x
+				c.LastExcerptID = a.ev.NativeID
+			}
 			changed = true
 		}
 		if refreshed != nil {
@@ -298,6 +326,12 @@ func (a *attempt) reopenHandoff() (*store.AuditEvent, error) {
 	var event *store.AuditEvent
 	_, err := store.Modify(a.e.store, store.HandoffKey(a.lead), 0, func(h *store.Handoff, exists bool) (bool, error) {
 		event = nil
+		if exists && h.LastReopenBy == a.ev.NativeID && h.State != store.HandoffClosed {
+			// Reopened by this message in an attempt that failed afterwards: redo the
+			// idempotent rest (queue index, audit, card).
+			event = &store.AuditEvent{ID: "reopen:" + a.ev.NativeID, Action: "handoff.reopened", After: store.HandoffOpen, Detail: "new inbound message"}
+			return false, nil
+		}
 		if !exists || h.State != store.HandoffClosed || h.LastReopenBy == a.ev.NativeID {
 			return false, nil
 		}
@@ -503,6 +537,7 @@ func (a *attempt) setCard(conv *store.Conversation, postID string) (*store.Conve
 			return false, nil
 		}
 		c.Card.PostID = postID
+		c.CardWindow = c.WindowExpiresAt
 		return true, nil
 	})
 	return cur, errors.Wrap(err, "record lead card")
@@ -576,15 +611,43 @@ func (a *attempt) card(conv *store.Conversation, compact bool) (*Card, error) {
 	return BuildCard(conv, &ho, compact), nil
 }
 
-// refreshCard re-renders the lead card after a handoff change. Best effort: the card
-// is a view of the records, and the next change renders it again.
-func (a *attempt) refreshCard(conv *store.Conversation) {
-	card, err := a.card(conv, false)
-	if err == nil {
-		err = a.e.ws.UpdatePost(conv.Card.PostID, &Post{ChannelID: conv.ChannelID, Card: card, Kind: PostInbound, LeadID: a.lead, KeepMessage: true})
+// cardRefreshSlack is how far the window shown on the card may lag the real one before
+// the card is rendered again (re-rendering on every message would cost round trips).
+const cardRefreshSlack = time.Hour
+
+func cardStale(conv *store.Conversation) bool {
+	d := conv.WindowExpiresAt - conv.CardWindow
+	return d > cardRefreshSlack.Milliseconds() || d < -cardRefreshSlack.Milliseconds()
+}
+
+// refreshViews re-renders the lead card and the queue notice from the records. Best
+// effort: they are views, and the next change renders them again.
+func (a *attempt) refreshViews(conv *store.Conversation) {
+	var ho store.Handoff
+	if _, err := a.e.store.Get(store.HandoffKey(a.lead), &ho); err != nil {
+		a.e.log.Warn("could not load the handoff to refresh the lead card", "lead", a.lead, "error", err.Error())
+		return
 	}
-	if err != nil {
-		a.e.log.Warn("could not refresh the lead card", "lead", a.lead, "error", err.Error())
+	for _, v := range []struct {
+		postID, channelID, kind string
+		compact                 bool
+	}{{conv.Card.PostID, conv.ChannelID, PostInbound, false}, {conv.QueueNotice.PostID, "", PostQueueNotice, true}} {
+		if v.postID == "" {
+			continue
+		}
+		post := &Post{ChannelID: v.channelID, Card: BuildCard(conv, &ho, v.compact), Kind: v.kind, LeadID: a.lead, KeepMessage: true}
+		if err := a.e.ws.UpdatePost(v.postID, post); err != nil {
+			a.e.log.Warn("could not refresh a lead card", "lead", a.lead, "error", err.Error())
+		}
+	}
+	if _, err := store.Modify(a.e.store, store.ConversationKey(a.lead), 0, func(c *store.Conversation, exists bool) (bool, error) {
+		if !exists || c.CardWindow == conv.WindowExpiresAt {
+			return false, nil
+		}
+		c.CardWindow = conv.WindowExpiresAt
+		return true, nil
+	}); err != nil {
+		a.e.log.Warn("could not record the card refresh", "lead", a.lead, "error", err.Error())
 	}
 }
 

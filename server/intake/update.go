@@ -10,9 +10,9 @@ import (
 	"github.com/socialinbox/mattermost-plugin-social-inbox/server/store"
 )
 
-// echoMetadataPrefix marks the plugin's own sends (the Send API's metadata field comes
-// back in the echo).
-const echoMetadataPrefix = "mm-post:"
+// EchoMetadataPrefix marks the plugin's own sends: the Send API's metadata field,
+// "mm-post:<post ID>", comes back in the echo.
+const EchoMetadataPrefix = "mm-post:"
 
 // IsOwnEcho reports whether an echo is of a message the plugin itself sent.
 func IsOwnEcho(cfg Config, ev *meta.Event) bool {
@@ -22,7 +22,7 @@ func IsOwnEcho(cfg Config, ev *meta.Event) bool {
 	if cfg.AppID != "" && ev.Echo.AppID == cfg.AppID {
 		return true
 	}
-	return strings.HasPrefix(ev.Echo.Metadata, echoMetadataPrefix)
+	return strings.HasPrefix(ev.Echo.Metadata, EchoMetadataPrefix)
 }
 
 // echo handles a message the business sent. The plugin's own sends are never posted
@@ -30,6 +30,9 @@ func IsOwnEcho(cfg Config, ev *meta.Event) bool {
 // in the lead channel as outbound context.
 func (a *attempt) echo(ctx context.Context, cfg Config) (Outcome, string, error) {
 	if IsOwnEcho(cfg, &a.ev) {
+		if a.e.OnOwnEcho != nil {
+			a.e.OnOwnEcho(a.ev)
+		}
 		return Ignored, SkipOwnEcho, nil
 	}
 	conv := &store.Conversation{}
@@ -94,6 +97,13 @@ func (a *attempt) echoLeased(ctx context.Context, rec *store.Message, conv *stor
 // post. They are idempotent by nature (a reaction set, an edit counter, a flag), so no
 // record of their own is needed.
 func (a *attempt) update(ctx context.Context) (Outcome, string, error) {
+	if a.ev.Kind == meta.KindReaction {
+		// A reaction is the buyer's own action: it refreshes the window whatever it
+		// reacts to (often a reply the page sent, which has no inbound record).
+		if err := a.reactionActivity(ctx); err != nil {
+			return 0, "", err
+		}
+	}
 	key := store.MessageKey(string(a.ev.Platform), a.ev.AccountID, a.ev.TargetID)
 	changed := false
 	var action, before string
@@ -151,19 +161,6 @@ func (a *attempt) update(ctx context.Context) (Outcome, string, error) {
 		return 0, "", ErrTargetPending
 	}
 	a.lead = rec.LeadID
-	if a.ev.Kind == meta.KindReaction {
-		// A reaction is the customer's own action: it refreshes the window.
-		conv := &store.Conversation{}
-		if found, err := a.e.store.Get(store.ConversationKey(a.lead), conv); err != nil {
-			return 0, "", err
-		} else if found {
-			if _, events, err := a.customerActivity(ctx, conv); err != nil {
-				return 0, "", err
-			} else if err := a.audit(events...); err != nil {
-				return 0, "", err
-			}
-		}
-	}
 	if !changed {
 		return Duplicate, "", nil
 	}
@@ -183,9 +180,50 @@ func (a *attempt) update(ctx context.Context) (Outcome, string, error) {
 	}); err != nil {
 		return 0, "", err
 	}
+	if a.ev.Kind == meta.KindUnsend || a.ev.Kind == meta.KindCommentRemove {
+		if err := a.redactExcerpt(); err != nil {
+			return 0, "", err
+		}
+	}
 	a.e.ws.LeadUpdated(rec.LeadID, rec.ChannelID)
 	return Applied, "", nil
 }
+
+func (a *attempt) reactionActivity(ctx context.Context) error {
+	conv := &store.Conversation{}
+	found, err := a.e.store.Get(store.ConversationKey(a.lead), conv)
+	if err != nil || !found {
+		return err
+	}
+	_, events, err := a.customerActivity(ctx, conv)
+	if err != nil {
+		return err
+	}
+	return a.audit(events...)
+}
+
+// redactExcerpt removes an unsent message's text from the queue summary and the cards.
+func (a *attempt) redactExcerpt() error {
+	redacted := false
+	conv, err := store.Modify(a.e.store, store.ConversationKey(a.lead), 0, func(c *store.Conversation, exists bool) (bool, error) {
+		redacted = false
+		if !exists || c.LastExcerptID != a.ev.TargetID || c.LastExcerpt == unsentExcerpt {
+			return false, nil
+		}
+		c.LastExcerpt = unsentExcerpt
+		redacted = true
+		return true, nil
+	})
+	if err != nil {
+		return errors.Wrap(err, "redact excerpt")
+	}
+	if redacted && conv.Card.PostID != "" {
+		a.refreshViews(conv)
+	}
+	return nil
+}
+
+const unsentExcerpt = "[unsent by the buyer]"
 
 func postKindOf(m *store.Message) string {
 	if m.Direction == store.Outbound {

@@ -111,17 +111,21 @@ type Conversation struct {
 
 	// Response windows, Unix ms, anchored on the customer's own actions only.
 	LastInboundAt       int64  `json:"last_inbound_at,omitempty"`
+	WindowOpenedBy      string `json:"window_opened_by,omitempty"`
 	WindowExpiresAt     int64  `json:"window_expires_at,omitempty"`
 	HumanAgentExpiresAt int64  `json:"human_agent_expires_at,omitempty"`
 	PrivateReplyComment string `json:"private_reply_comment_id,omitempty"`
 	PrivateReplyUntil   int64  `json:"private_reply_until,omitempty"`
 	LastCustomerAt      int64  `json:"last_customer_at,omitempty"`
 	LastExcerpt         string `json:"last_excerpt,omitempty"`
-	LastOutboundAt      int64  `json:"last_outbound_at,omitempty"`
-	FirstResponseAt     int64  `json:"first_response_at,omitempty"`
-	CustomerReadAt      int64  `json:"customer_read_at,omitempty"`
-	DeliveredAt         int64  `json:"delivered_at,omitempty"`
-	InboundCount        int    `json:"inbound_count"`
+	LastExcerptID       string `json:"last_excerpt_id,omitempty"`
+	// CardWindow is the window expiry the lead card was last rendered with.
+	CardWindow      int64 `json:"card_window,omitempty"`
+	LastOutboundAt  int64 `json:"last_outbound_at,omitempty"`
+	FirstResponseAt int64 `json:"first_response_at,omitempty"`
+	CustomerReadAt  int64 `json:"customer_read_at,omitempty"`
+	DeliveredAt     int64 `json:"delivered_at,omitempty"`
+	InboundCount    int   `json:"inbound_count"`
 
 	CreatedAt int64 `json:"created_at"`
 	UpdatedAt int64 `json:"updated_at"`
