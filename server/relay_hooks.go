@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -179,10 +180,10 @@ func (p *Plugin) MessageHasBeenPosted(_ *plugin.Context, post *model.Post) {
 	d := relay.Decide(conv, ho, post.UserId, p.policy(), p.now())
 	it.Mode, it.MessagingType, it.Tag, it.CommentID = d.Mode, d.MessagingType, d.Tag, d.CommentID
 	if post.Message != "" {
-		it.Parts = append(it.Parts, relay.Part{Kind: relay.PartText, State: relay.StatePending})
+		it.Parts = append(it.Parts, relay.Part{Seq: len(it.Parts), Kind: relay.PartText, State: relay.StatePending})
 	}
 	for _, id := range post.FileIds {
-		it.Parts = append(it.Parts, relay.Part{Kind: relay.PartFile, FileID: id, State: relay.StatePending})
+		it.Parts = append(it.Parts, relay.Part{Seq: len(it.Parts), Kind: relay.PartFile, FileID: id, State: relay.StatePending})
 	}
 	if d.Mode == relay.Blocked {
 		// The window closed between the two hooks: nothing is queued; say so visibly.
@@ -325,10 +326,29 @@ func (p *Plugin) onOwnEcho(ev meta.Event) {
 	if ev.Echo == nil || !strings.HasPrefix(ev.Echo.Metadata, intake.EchoMetadataPrefix) {
 		return
 	}
-	postID := strings.TrimPrefix(ev.Echo.Metadata, intake.EchoMetadataPrefix)
-	if confirmed, err := p.outbox.ConfirmEcho(postID, ev.NativeID); err != nil {
+	postID, seq := parseEchoMetadata(ev.Echo.Metadata)
+	if confirmed, err := p.outbox.ConfirmEcho(postID, seq, ev.NativeID); err != nil {
 		p.API.LogWarn("could not reconcile an echo with its reply", "post_id", postID, "error", err.Error())
 	} else if confirmed {
 		p.API.LogInfo("a reply whose answer was lost was confirmed by Meta's echo; it is not sent again", "post_id", postID)
 	}
+}
+
+// echoMetadata is what the plugin sends as Send API metadata: "mm-post:<post ID>#<part>".
+func echoMetadata(postID string, seq int) string {
+	return intake.EchoMetadataPrefix + postID + "#" + strconv.Itoa(seq)
+}
+
+// parseEchoMetadata reverses echoMetadata; seq is -1 when the metadata names no part.
+func parseEchoMetadata(md string) (string, int) {
+	rest := strings.TrimPrefix(md, intake.EchoMetadataPrefix)
+	postID, part, found := strings.Cut(rest, "#")
+	if !found {
+		return postID, -1
+	}
+	seq, err := strconv.Atoi(part)
+	if err != nil {
+		return postID, -1
+	}
+	return postID, seq
 }

@@ -59,7 +59,7 @@ func TestOperatorReplyReachesTheBuyerThroughTheSendAPI(t *testing.T) {
 	require.Equal(t, map[string]any{"id": "7284619053817462"}, s["recipient"])
 	require.Equal(t, relay.MessagingResponse, s["messaging_type"])
 	require.Nil(t, s["tag"])
-	require.Equal(t, map[string]any{"text": "Hi Dana! It's $8,950 installed in Meridian.", "metadata": "mm-post:" + post.Id}, s["message"],
+	require.Equal(t, map[string]any{"text": "Hi Dana! It's $8,950 installed in Meridian.", "metadata": "mm-post:" + post.Id + "#0"}, s["message"],
 		"metadata travels in the message and comes back in the echo")
 
 	require.Contains(t, e.botReactions(post.Id), emojiDelivered)
@@ -242,7 +242,7 @@ func TestLostAnswerIsReconciledWithTheEchoNotResent(t *testing.T) {
 	})
 	post, reason := e.reply(0, e.ops[0], ch.Id, "See you Tuesday at 9.")
 	require.Empty(t, reason)
-	echo := fmt.Sprintf(`{"object":"page","entry":[{"time":1795209267800,"id":"%s","messaging":[{"sender":{"id":"%s"},"recipient":{"id":"7284619053817462"},"timestamp":1795209267063,"message":{"mid":"m_really_sent","is_echo":true,"app_id":%s,"metadata":"mm-post:%s","text":"See you Tuesday at 9."}}]}]}`, testPageID, testPageID, testAppID, post.Id)
+	echo := fmt.Sprintf(`{"object":"page","entry":[{"time":1795209267800,"id":"%s","messaging":[{"sender":{"id":"%s"},"recipient":{"id":"7284619053817462"},"timestamp":1795209267063,"message":{"mid":"m_really_sent","is_echo":true,"app_id":%s,"metadata":"mm-post:%s#0","text":"See you Tuesday at 9."}}]}]}`, testPageID, testPageID, testAppID, post.Id)
 	require.Equal(t, http.StatusOK, e.post(0, []byte(echo)).Code)
 	e.setNow(e.now().Add(time.Hour))
 	e.nodes[0].retryPending()

@@ -7,7 +7,6 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/socialinbox/mattermost-plugin-social-inbox/server/graph"
-	"github.com/socialinbox/mattermost-plugin-social-inbox/server/intake"
 	"github.com/socialinbox/mattermost-plugin-social-inbox/server/meta"
 	"github.com/socialinbox/mattermost-plugin-social-inbox/server/relay"
 )
@@ -24,7 +23,7 @@ func (s graphSender) Send(ctx context.Context, it *relay.Item, part relay.Part) 
 		Platform:      meta.Platform(it.Platform),
 		MessagingType: it.MessagingType,
 		Tag:           it.Tag,
-		Metadata:      intake.EchoMetadataPrefix + it.PostID,
+		Metadata:      echoMetadata(it.PostID, part.Seq),
 	}
 	if it.Mode == relay.PrivateReply {
 		m.Recipient.CommentID = it.CommentID

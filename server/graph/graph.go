@@ -1,5 +1,5 @@
 // Package graph talks to Meta's Graph API over HTTP: profile lookups, media downloads
-// and (later) the Send API. Errors are classified by Meta's code and subcode, never by
+// and the Send API. Errors are classified by Meta's code and subcode, never by
 // message text. Tokens travel in the Authorization header, never in URLs, so they do
 // not reach logs.
 package graph
@@ -47,7 +47,11 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("graph API error %d/%d (HTTP %d, trace %s): %s", e.Code, e.Subcode, e.HTTPStatus, e.FBTraceID, e.Message)
+	trace := ""
+	if e.FBTraceID != "" {
+		trace = ", trace " + e.FBTraceID
+	}
+	return fmt.Sprintf("graph API error %d/%d (HTTP %d%s): %s", e.Code, e.Subcode, e.HTTPStatus, trace, e.Message)
 }
 
 // Settings tells the client where and how to call.

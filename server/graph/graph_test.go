@@ -89,13 +89,13 @@ func newFakeGraph(t *testing.T, status int, answer []byte) *fakeGraph {
 			Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
 			Auth: r.Header.Get("Authorization"), ContentType: r.Header.Get("Content-Type"), Body: b,
 		})
-		handle := f.handle
+		handle, header := f.handle, f.header.Clone()
 		f.mu.Unlock()
 		if handle != nil {
 			handle(w, r)
 			return
 		}
-		for k, vs := range f.header {
+		for k, vs := range header {
 			for _, v := range vs {
 				w.Header().Add(k, v)
 			}
@@ -106,6 +106,20 @@ func newFakeGraph(t *testing.T, status int, answer []byte) *fakeGraph {
 	}))
 	t.Cleanup(f.Close)
 	return f
+}
+
+// addHeader adds a header to the canned answer.
+func (f *fakeGraph) addHeader(key, value string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.header.Add(key, value)
+}
+
+// setHandler replaces the canned answer.
+func (f *fakeGraph) setHandler(h func(w http.ResponseWriter, r *http.Request)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.handle = h
 }
 
 func (f *fakeGraph) requests() []captured {

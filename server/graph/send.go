@@ -52,6 +52,8 @@ const (
 	MaxMetadataChars = 999
 	// MaxAttachmentBytes: Meta's attachment limit, 25 MB.
 	MaxAttachmentBytes = MaxMediaBytes
+	// MaxInstagramImageBytes: Instagram images are limited to 8 MB.
+	MaxInstagramImageBytes = 8 << 20
 )
 
 // ErrNoToken is returned when no Page access token is configured.
@@ -69,7 +71,7 @@ type Message struct {
 	// MessagingType is RESPONSE, UPDATE or MESSAGE_TAG. It may be empty only for a
 	// private reply (Recipient.CommentID), where it is then left out.
 	MessagingType string
-	// Tag is HUMAN_AGENT with MESSAGE_TAG, and empty otherwise.
+	// Tag is HUMAN_AGENT with MESSAGE_TAG, and empty otherwise (private replies take no tag).
 	Tag        string
 	Text       string
 	Attachment *Upload
@@ -125,7 +127,7 @@ func (e *LimitError) Error() string {
 		return fmt.Sprintf("the message is %d %s long, but %s accepts at most %d %s; shorten it or split it into several messages",
 			e.Length, e.Unit, e.Platform.Label(), e.Max, what)
 	case "attachment":
-		return fmt.Sprintf("the file is %d bytes, but Meta accepts attachments of at most %d bytes (%d MB)", e.Length, e.Max, e.Max>>20)
+		return fmt.Sprintf("the file is %d bytes, but %s accepts attachments of at most %d bytes (%d MB)", e.Length, e.Platform.Label(), e.Max, e.Max>>20)
 	}
 	return fmt.Sprintf("the %s is %d %s long; at most %d %s are allowed", e.Field, e.Length, e.Unit, e.Max, e.Unit)
 }
@@ -282,6 +284,8 @@ func (m *Message) validate() error {
 		return invalid("the HUMAN_AGENT tag needs messaging_type MESSAGE_TAG")
 	case m.MessagingType == MessagingTypeMessageTag && m.Tag == "":
 		return invalid("messaging_type MESSAGE_TAG needs the HUMAN_AGENT tag")
+	case m.MessagingType == MessagingTypeMessageTag && m.Recipient.CommentID != "":
+		return invalid("a private reply cannot use a message tag")
 	}
 	if !utf8.ValidString(m.Metadata) {
 		return invalid("the metadata is not valid UTF-8")
@@ -318,8 +322,12 @@ func (u *Upload) validate(platform meta.Platform) error {
 	if len(u.Data) == 0 {
 		return invalid("the attachment is empty")
 	}
-	if len(u.Data) > MaxAttachmentBytes {
-		return &LimitError{Field: "attachment", Platform: platform, Length: len(u.Data), Max: MaxAttachmentBytes, Unit: "bytes"}
+	limit := MaxAttachmentBytes
+	if platform == meta.Instagram && u.Type == AttachmentImage {
+		limit = MaxInstagramImageBytes
+	}
+	if len(u.Data) > limit {
+		return &LimitError{Field: "attachment", Platform: platform, Length: len(u.Data), Max: limit, Unit: "bytes"}
 	}
 	if u.ContentType != "" {
 		if _, _, err := mime.ParseMediaType(u.ContentType); err != nil {
@@ -427,7 +435,7 @@ func (m *Message) encode() ([]byte, string, error) {
 		}
 	}
 	h := make(textproto.MIMEHeader)
-	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="filedata"; filename="%s"`, uploadName(m.Attachment)))
+	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="filedata"; filename="%s"`, uploadName(m.Attachment, m.Platform)))
 	h.Set("Content-Type", uploadContentType(m.Attachment))
 	part, err := w.CreatePart(h)
 	if err != nil {
@@ -442,10 +450,11 @@ func (m *Message) encode() ([]byte, string, error) {
 	return b.Bytes(), w.FormDataContentType(), nil
 }
 
-// uploadName keeps the file name safe inside a quoted header parameter.
-func uploadName(u *Upload) string {
+// uploadName keeps the file name safe inside a quoted header parameter. Instagram does
+// not accept non-ASCII file names for uploads.
+func uploadName(u *Upload, platform meta.Platform) string {
 	name := strings.Map(func(r rune) rune {
-		if r == '"' || r == '\\' || r == '/' || !unicode.IsPrint(r) {
+		if r == '"' || r == '\\' || r == '/' || !unicode.IsPrint(r) || (platform == meta.Instagram && r > unicode.MaxASCII) {
 			return '_'
 		}
 		return r

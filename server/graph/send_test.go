@@ -174,6 +174,7 @@ func TestSendAttachmentUploadForm(t *testing.T) {
 	res, err := c.Send(context.Background(), m)
 	require.NoError(t, err)
 	require.Equal(t, "7284619053817462", res.RecipientID)
+	require.Len(t, f.requests(), 1)
 
 	r := f.only(t, testPageID)
 	fields, parts, data := formParts(t, r.ContentType, r.Body)
@@ -263,6 +264,8 @@ func TestSendGraphErrors(t *testing.T) {
 			ClassAlreadyReplied, 100, 2534025, "Ax2PbN7kQwRt5YmL9cVzHsD", false, false, false, ""},
 		{"invalid JSON but sent", "send_api_error_invalid_json_sent.json", 400, meta.Facebook, false,
 			ClassMaybeSent, 1, 1357046, "Fr6TyU2iOpAs8DfG3hJkLzX", false, true, false, ""},
+		{"invalid JSON but sent (500)", "send_api_error_invalid_json_sent.json", 500, meta.Instagram, false,
+			ClassMaybeSent, 1, 1357046, "Fr6TyU2iOpAs8DfG3hJkLzX", false, true, false, ""},
 		{"thread controlled by another app", "send_api_error_thread_controlled.json", 400, meta.Facebook, false,
 			ClassThreadControl, 10, 2018300, "Dq4WeR9tYuIo1PaS7dFgHjK", false, false, false, ""},
 	}
@@ -328,9 +331,9 @@ func TestSendRateLimitRetryAfter(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFakeGraph(t, http.StatusBadRequest, sample(t, "send_api_error_rate_limited.json"))
 			for _, h := range tc.header {
-				f.header.Add("X-Business-Use-Case-Usage", h)
+				f.addHeader("X-Business-Use-Case-Usage", h)
 			}
-			f.header.Set("X-App-Usage", `{"call_count":100,"total_cputime":5,"total_time":9}`)
+			f.addHeader("X-App-Usage", `{"call_count":100,"total_cputime":5,"total_time":9}`)
 			_, err := testClient(f.URL, nil).Send(context.Background(), textMessage(meta.Facebook, "hello"))
 			require.Error(t, err)
 			requireNoToken(t, err)
@@ -358,9 +361,10 @@ func TestSendRateLimitRetryAfter(t *testing.T) {
 		{`{"error":{"message":"window","type":"OAuthException","code":10,"error_subcode":2018278,"fbtrace_id":"X5"}}`, 0},
 	} {
 		f := newFakeGraph(t, http.StatusBadRequest, []byte(answer.body))
-		f.header.Set("X-Business-Use-Case-Usage", `{"108245671983342":[{"type":"messenger","estimated_time_to_regain_access":9}]}`)
+		f.addHeader("X-Business-Use-Case-Usage", `{"108245671983342":[{"type":"messenger","estimated_time_to_regain_access":9}]}`)
 		_, err := testClient(f.URL, nil).Send(context.Background(), textMessage(meta.Facebook, "hello"))
 		require.Error(t, err)
+		requireNoToken(t, err)
 		require.Equal(t, answer.want, Classify(err).RetryAfter, answer.body)
 	}
 }
@@ -382,12 +386,12 @@ func TestSendHangingServerIsAmbiguous(t *testing.T) {
 	release := make(chan struct{})
 	f := newFakeGraph(t, http.StatusOK, nil)
 	t.Cleanup(func() { close(release) }) // runs before f.Close
-	f.handle = func(_ http.ResponseWriter, r *http.Request) {
+	f.setHandler(func(_ http.ResponseWriter, r *http.Request) {
 		select {
 		case <-release:
 		case <-r.Context().Done():
 		}
-	}
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -416,12 +420,12 @@ func TestSendClientTimeoutIsAmbiguous(t *testing.T) {
 	release := make(chan struct{})
 	f := newFakeGraph(t, http.StatusOK, nil)
 	t.Cleanup(func() { close(release) })
-	f.handle = func(_ http.ResponseWriter, r *http.Request) {
+	f.setHandler(func(_ http.ResponseWriter, r *http.Request) {
 		select {
 		case <-release:
 		case <-r.Context().Done():
 		}
-	}
+	})
 	_, err := testClient(f.URL, &http.Client{Timeout: 300 * time.Millisecond}).Send(context.Background(), textMessage(meta.Instagram, "hello"))
 	require.Error(t, err)
 	requireNoToken(t, err)
@@ -434,7 +438,7 @@ func TestSendClientTimeoutIsAmbiguous(t *testing.T) {
 
 func TestSendConnectionResetAfterWriteIsAmbiguous(t *testing.T) {
 	f := newFakeGraph(t, http.StatusOK, nil)
-	f.handle = func(w http.ResponseWriter, _ *http.Request) {
+	f.setHandler(func(w http.ResponseWriter, _ *http.Request) {
 		conn, _, err := http.NewResponseController(w).Hijack()
 		if err != nil {
 			return
@@ -443,7 +447,7 @@ func TestSendConnectionResetAfterWriteIsAmbiguous(t *testing.T) {
 			_ = tcp.SetLinger(0) // RST instead of FIN
 		}
 		_ = conn.Close()
-	}
+	})
 	_, err := testClient(f.URL, nil).Send(context.Background(), textMessage(meta.Facebook, "hello"))
 	require.Error(t, err)
 	requireNoToken(t, err)
@@ -521,10 +525,12 @@ func TestSendServerErrorWithoutGraphBodyIsAmbiguous(t *testing.T) {
 	// A 4xx without a Graph body is not retried; a bare 429 is throttling.
 	f = newFakeGraph(t, http.StatusNotFound, []byte(`Not Found`))
 	_, err = testClient(f.URL, nil).Send(context.Background(), textMessage(meta.Facebook, "hello"))
+	requireNoToken(t, err)
 	require.Equal(t, ClassOther, Classify(err).Class)
 	require.False(t, Classify(err).Retryable)
 	f = newFakeGraph(t, http.StatusTooManyRequests, nil)
 	_, err = testClient(f.URL, nil).Send(context.Background(), textMessage(meta.Facebook, "hello"))
+	requireNoToken(t, err)
 	require.Equal(t, ClassRateLimited, Classify(err).Class)
 }
 
@@ -589,6 +595,10 @@ func TestSendValidation(t *testing.T) {
 		{"deprecated tag", func(m *Message) { m.MessagingType, m.Tag = MessagingTypeMessageTag, "ACCOUNT_UPDATE" }, false, "only the HUMAN_AGENT tag"},
 		{"lowercase tag", func(m *Message) { m.MessagingType, m.Tag = MessagingTypeMessageTag, "human_agent" }, false, "only the HUMAN_AGENT tag"},
 		{"tag with UPDATE", func(m *Message) { m.MessagingType, m.Tag = MessagingTypeUpdate, TagHumanAgent }, false, "MESSAGE_TAG"},
+		{"private reply with a tag", func(m *Message) {
+			m.Recipient = Recipient{CommentID: "1_2"}
+			m.MessagingType, m.Tag = MessagingTypeMessageTag, TagHumanAgent
+		}, false, "private reply"},
 		{"unknown messaging type", func(m *Message) { m.MessagingType = "PROMOTION" }, false, "messaging_type"},
 		{"no messaging type for a DM", func(m *Message) { m.MessagingType = "" }, false, "messaging_type"},
 		{"both recipients", func(m *Message) { m.Recipient.CommentID = "1_2" }, false, "both"},
@@ -612,6 +622,10 @@ func TestSendValidation(t *testing.T) {
 			m.Text = ""
 			m.Attachment = &Upload{Type: AttachmentFile, ContentType: "image/png\r\nX: y", Data: []byte("x")}
 		}, false, "content type"},
+		{"instagram image over 8 MB", func(m *Message) {
+			m.Platform, m.Text = meta.Instagram, ""
+			m.Attachment = &Upload{Type: AttachmentImage, Data: make([]byte, MaxInstagramImageBytes+1)}
+		}, true, "8 MB"},
 		{"attachment over 25 MB", func(m *Message) {
 			m.Text = ""
 			m.Attachment = &Upload{Type: AttachmentVideo, Data: make([]byte, MaxAttachmentBytes+1)}
@@ -660,6 +674,7 @@ func TestSendValidation(t *testing.T) {
 
 	_, err = c.Send(context.Background(), nil)
 	require.Error(t, err)
+	requireNoToken(t, err)
 }
 
 func TestSendNoToken(t *testing.T) {
@@ -667,9 +682,52 @@ func TestSendNoToken(t *testing.T) {
 	c := New(nil, func() Settings { return Settings{BaseURL: f.URL, Version: testVersion} })
 	_, err := c.Send(context.Background(), textMessage(meta.Facebook, "hello"))
 	require.ErrorIs(t, err, ErrNoToken)
+	requireNoToken(t, err)
 	require.Empty(t, f.requests())
 	cl := Classify(err)
 	require.Equal(t, ClassToken, cl.Class)
 	require.True(t, cl.Alert)
 	require.False(t, cl.Retryable)
+}
+
+func TestSendAttachmentNamesAndSizes(t *testing.T) {
+	send := func(platform meta.Platform, u *Upload) (*multipart.Part, error) {
+		f := newFakeGraph(t, http.StatusOK, sample(t, "send_api_success.json"))
+		m := textMessage(platform, "")
+		m.Attachment = u
+		_, err := testClient(f.URL, nil).Send(context.Background(), m)
+		if err != nil {
+			return nil, err
+		}
+		r := f.only(t, testPageID)
+		_, parts, data := formParts(t, r.ContentType, r.Body)
+		require.Equal(t, u.Data, data["filedata"])
+		return parts["filedata"], nil
+	}
+
+	// Messenger keeps a UTF-8 name; Instagram takes ASCII names only.
+	p, err := send(meta.Facebook, &Upload{Type: AttachmentFile, Name: "devis-sauna-été.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.4")})
+	require.NoError(t, err)
+	require.Equal(t, "devis-sauna-été.pdf", p.FileName())
+	p, err = send(meta.Instagram, &Upload{Type: AttachmentFile, Name: "devis-sauna-été.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.4")})
+	require.NoError(t, err)
+	require.Equal(t, "devis-sauna-_t_.pdf", p.FileName())
+
+	// No name: one is made from the content type.
+	p, err = send(meta.Facebook, &Upload{Type: AttachmentAudio, ContentType: "audio/mp4", Data: []byte("....ftypM4A ")})
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(p.FileName(), "attachment."), p.FileName())
+	require.Equal(t, "audio/mp4", p.Header.Get("Content-Type"))
+
+	// Instagram images stop at 8 MB, Messenger images at 25 MB.
+	big := bytes.Repeat([]byte{0xff}, MaxInstagramImageBytes+1)
+	_, err = send(meta.Facebook, &Upload{Type: AttachmentImage, Name: "big.jpg", ContentType: "image/jpeg", Data: big})
+	require.NoError(t, err)
+	_, err = send(meta.Instagram, &Upload{Type: AttachmentImage, Name: "big.jpg", ContentType: "image/jpeg", Data: big})
+	var le *LimitError
+	require.True(t, errors.As(err, &le))
+	require.Equal(t, &LimitError{Field: "attachment", Platform: meta.Instagram, Length: MaxInstagramImageBytes + 1, Max: MaxInstagramImageBytes, Unit: "bytes"}, le)
+	require.Contains(t, err.Error(), "Instagram accepts attachments of at most")
+	_, err = send(meta.Instagram, &Upload{Type: AttachmentVideo, Name: "big.mp4", ContentType: "video/mp4", Data: big})
+	require.NoError(t, err, "the 8 MB limit is for images only")
 }

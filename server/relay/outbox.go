@@ -46,6 +46,9 @@ const (
 
 // Part is one Send API message of a reply.
 type Part struct {
+	// Seq numbers the parts of a reply; it travels in the Send API metadata so the echo
+	// says which part arrived.
+	Seq    int    `json:"seq"`
 	Kind   string `json:"kind"`
 	FileID string `json:"file_id,omitempty"`
 	MID    string `json:"mid,omitempty"`
@@ -358,9 +361,10 @@ func backoffFor(attempts int, hint time.Duration) time.Duration {
 	return d
 }
 
-// ConfirmEcho marks the first part whose outcome was unknown as sent, when Meta's echo
-// carries the post's metadata: the send did go through, and must not be repeated.
-func (o *Outbox) ConfirmEcho(postID, mid string) (bool, error) {
+// ConfirmEcho marks a part whose outcome was unknown as sent, when Meta's echo carries
+// the post's metadata: the send did go through, and must not be repeated. seq names
+// the part; a negative seq means the first part still unknown.
+func (o *Outbox) ConfirmEcho(postID string, seq int, mid string) (bool, error) {
 	confirmed := false
 	_, err := o.update(postID, func(x *Item) {
 		confirmed = false
@@ -370,7 +374,7 @@ func (o *Outbox) ConfirmEcho(postID, mid string) (bool, error) {
 			}
 		}
 		for i := range x.Parts {
-			if x.Parts[i].State == StateUnknown {
+			if x.Parts[i].State == StateUnknown && (seq < 0 || x.Parts[i].Seq == seq) {
 				x.Parts[i].State, x.Parts[i].MID = StateSent, mid
 				x.NextAt, x.EchoBy = 0, 0
 				confirmed = true

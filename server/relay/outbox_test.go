@@ -194,7 +194,7 @@ func TestAmbiguousSendIsReconciledWithTheEchoNotResent(t *testing.T) {
 	_, err := o.Enqueue(item("p1"))
 	require.NoError(t, err)
 	require.NoError(t, o.Drain(context.Background(), "lead1"))
-	ok, err := o.ConfirmEcho("p1", "m_from_echo")
+	ok, err := o.ConfirmEcho("p1", 0, "m_from_echo")
 	require.NoError(t, err)
 	require.True(t, ok)
 	c.Add(time.Hour)
