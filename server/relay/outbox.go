@@ -149,29 +149,8 @@ func (o *Outbox) Enqueue(it *Item) (bool, error) {
 	if err != nil || !inserted {
 		return false, errors.Wrap(err, "record reply")
 	}
-	if _, err := store.Modify(o.store, PrefixQueue+it.LeadID, 0, func(q *Queue, _ bool) (bool, error) {
-		for _, id := range q.Posts {
-			if id == it.PostID {
-				return false, nil
-			}
-		}
-		q.V = store.RecordVersion
-		q.Posts = append(q.Posts, it.PostID)
-		return true, nil
-	}); err != nil {
-		return true, errors.Wrap(err, "queue reply")
-	}
-	if _, err := store.Modify(o.store, KeyQueues, 0, func(q *Queues, _ bool) (bool, error) {
-		for _, id := range q.Leads {
-			if id == it.LeadID {
-				return false, nil
-			}
-		}
-		q.V = store.RecordVersion
-		q.Leads = append(q.Leads, it.LeadID)
-		return true, nil
-	}); err != nil {
-		return true, errors.Wrap(err, "list lead with replies")
+	if err := o.queue(it.LeadID, it.PostID); err != nil {
+		return true, err
 	}
 	o.notify.Pending(it)
 	return true, nil
@@ -412,7 +391,13 @@ func (o *Outbox) Retry(postID string) (*Item, error) {
 	if it.State != StatePending {
 		return it, nil
 	}
-	if _, err := store.Modify(o.store, PrefixQueue+it.LeadID, 0, func(q *Queue, _ bool) (bool, error) {
+	return it, o.queue(it.LeadID, postID)
+}
+
+// queue appends a post to its lead's queue and lists the lead for the retry job; both
+// steps are idempotent.
+func (o *Outbox) queue(leadID, postID string) error {
+	if _, err := store.Modify(o.store, PrefixQueue+leadID, 0, func(q *Queue, _ bool) (bool, error) {
 		for _, id := range q.Posts {
 			if id == postID {
 				return false, nil
@@ -422,18 +407,19 @@ func (o *Outbox) Retry(postID string) (*Item, error) {
 		q.Posts = append(q.Posts, postID)
 		return true, nil
 	}); err != nil {
-		return nil, err
+		return errors.Wrap(err, "queue reply")
 	}
-	_, err = store.Modify(o.store, KeyQueues, 0, func(q *Queues, _ bool) (bool, error) {
+	_, err := store.Modify(o.store, KeyQueues, 0, func(q *Queues, _ bool) (bool, error) {
 		for _, id := range q.Leads {
-			if id == it.LeadID {
+			if id == leadID {
 				return false, nil
 			}
 		}
-		q.Leads = append(q.Leads, it.LeadID)
+		q.V = store.RecordVersion
+		q.Leads = append(q.Leads, leadID)
 		return true, nil
 	})
-	return it, err
+	return errors.Wrap(err, "list lead with replies")
 }
 
 // Cancel stops an undelivered reply (its post was deleted). It reports whether the
