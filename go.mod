@@ -12,6 +12,7 @@ require (
 	github.com/mattermost/mattermost/server/public v0.4.4
 	github.com/pkg/errors v0.9.1
 	github.com/stretchr/testify v1.12.1
+	go.uber.org/mock v0.6.0
 	golang.org/x/text v0.41.0
 )
 
@@ -55,10 +56,14 @@ require (
 	golang.org/x/crypto v0.55.0 // indirect
 	golang.org/x/mod v0.40.0 // indirect
 	golang.org/x/net v0.58.0 // indirect
+	golang.org/x/sync v0.22.0 // indirect
 	golang.org/x/sys v0.47.0 // indirect
+	golang.org/x/tools v0.49.0 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260819154853-08b0e4226688 // indirect
 	google.golang.org/grpc v1.83.1 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // indirect
 	gopkg.in/yaml.v2 v2.4.0 // indirect
 )
+
+tool go.uber.org/mock/mockgen

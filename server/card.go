@@ -69,6 +69,9 @@ func (p *Plugin) renderCard(c *intake.Card) *model.MessageAttachment {
 	case store.HandoffClosed:
 		status = "Closed"
 	}
+	if c.UnderReview {
+		status = "⚠️ Under policy review (no replies) · " + status
+	}
 	window := "Not open: a comment allows one private reply within 7 days"
 	if !c.WindowExpiresAt.IsZero() {
 		window = fmt.Sprintf("Reply by %s (24-hour window)", c.WindowExpiresAt.UTC().Format("Mon Jan 2 15:04 MST"))

@@ -96,6 +96,9 @@ func (p *Plugin) OnActivate() error {
 	p.outbox.Now = p.now
 	p.outbox.OnSent = p.onSent
 	p.router = p.initRouter()
+	if err := p.registerCommands(); err != nil {
+		return err
+	}
 
 	if p.pendingJob, err = cluster.Schedule(p.API, "social_inbox_pending", cluster.MakeWaitForInterval(pendingJobEvery), p.retryPending); err != nil {
 		return errors.Wrap(err, "schedule the retry job")

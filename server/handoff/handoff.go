@@ -5,6 +5,9 @@
 package handoff
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -95,23 +98,101 @@ func Close(st *store.Store, leadID, userID string, isAdmin bool, reason string, 
 	if err != nil {
 		return nil, err
 	}
-	if err := st.RemoveOpenLead(leadID); err != nil {
+	if err := syncOpenQueue(st, leadID, true); err != nil {
 		return t, err
 	}
 	return t, audit(st, leadID, userID, "handoff.closed", t, now, reason)
 }
 
 func audit(st *store.Store, leadID, userID, action string, t *Transition, now time.Time, detail string) error {
+	return auditChange(st, leadID, userID, action, describe(t.Before), describe(t.After), t, now, detail)
+}
+
+// auditChange records a transition that already happened. The event ID ends in a
+// random part: AppendAudit drops an ID it has seen, and the same operator can make the
+// same transition twice within one millisecond (claim, release, claim again), which
+// are distinct state changes. A transition is audited once by the caller that won its
+// compare-and-set, so there is no retry for a deterministic ID to absorb.
+func auditChange(st *store.Store, leadID, userID, action, before, after string, t *Transition, now time.Time, detail string) error {
 	return st.AppendAudit(leadID, store.AuditEvent{
-		ID:      fmt.Sprintf("%s:%d:%s", action, t.After.UpdatedAt, userID),
+		ID:      fmt.Sprintf("%s:%d:%s:%s", action, t.After.UpdatedAt, userID, nonce()),
 		At:      now.UnixMilli(),
 		Actor:   store.ActorUser,
 		ActorID: userID,
 		Action:  action,
-		Before:  describe(t.Before),
-		After:   describe(t.After),
+		Before:  before,
+		After:   after,
 		Detail:  detail,
 	})
+}
+
+func nonce() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// syncOpenQueue makes the open-queue index agree with the handoff: listed unless
+// closed. closed is the state the caller just wrote. A close and a reopen racing on two
+// nodes can apply their index updates in the opposite order of their state changes, so
+// after its index update each caller reads the state again and repairs the index until
+// it matches: the caller whose change came last ends with an index update that matches
+// it, and any later index update by another caller is followed by that caller's re-read,
+// which sees the final state and repairs it.
+func syncOpenQueue(st *store.Store, leadID string, closed bool) error {
+	for attempt := 0; attempt < 5; attempt++ {
+		var err error
+		if closed {
+			err = st.RemoveOpenLead(leadID)
+		} else {
+			err = st.AddOpenLead(leadID)
+		}
+		if err != nil {
+			return err
+		}
+		now, err := confirmedClosed(st, leadID)
+		if err != nil {
+			return err
+		}
+		if now == closed {
+			return nil
+		}
+		closed = now
+	}
+	return errors.Wrap(store.ErrContention, "update the open queue")
+}
+
+// confirmedClosed reads whether the handoff is closed, confirmed against the primary
+// database: a KV read may come from a lagging replica, which right after this node's own
+// change can still show the state before it. A compare-and-set of the bytes read onto
+// themselves succeeds only if they are current, and changes nothing.
+func confirmedClosed(st *store.Store, leadID string) (bool, error) {
+	key := store.HandoffKey(leadID)
+	kv := st.KV()
+	for attempt := 0; attempt < 10; attempt++ {
+		raw, err := kv.Get(key)
+		if err != nil {
+			return false, errors.Wrap(err, "read handoff to update the open queue")
+		}
+		if raw == nil {
+			// Handoffs are never deleted: a replica that has not seen the record yet.
+			time.Sleep(time.Duration(attempt+1) * time.Millisecond)
+			continue
+		}
+		ok, err := kv.CompareAndSet(key, raw, raw, 0)
+		if err != nil {
+			return false, errors.Wrap(err, "confirm handoff state")
+		}
+		if !ok {
+			continue
+		}
+		var h store.Handoff
+		if err := json.Unmarshal(raw, &h); err != nil {
+			return false, errors.Wrap(err, "decode handoff")
+		}
+		return h.State == store.HandoffClosed, nil
+	}
+	return false, errors.Wrap(store.ErrContention, "confirm handoff state")
 }
 
 func describe(h store.Handoff) string {

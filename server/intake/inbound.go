@@ -664,6 +664,7 @@ func BuildCard(conv *store.Conversation, ho *store.Handoff, compact bool) *Card 
 		Excerpt:         conv.LastExcerpt,
 		HandoffState:    ho.State,
 		OwnerID:         ho.OwnerID,
+		UnderReview:     ho.Reason == store.ReasonPolicyReview,
 		Compact:         compact,
 	}
 	if conv.WindowExpiresAt != 0 {

@@ -48,6 +48,8 @@ type Card struct {
 	WindowExpiresAt time.Time
 	HandoffState    string
 	OwnerID         string
+	// UnderReview: the lead is flagged for policy review and cannot be answered.
+	UnderReview bool
 	// Compact cards (the queue notice) only show the summary and a Claim button.
 	Compact bool
 }
