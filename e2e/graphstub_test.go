@@ -7,9 +7,13 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
+	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -23,8 +27,31 @@ type graphRequest struct {
 	Path          string
 	RawQuery      string
 	Authorization string
-	At            time.Time
+	Header        http.Header
+	ContentType   string
+	Body          []byte
+	// JSON is the decoded body of an application/json request (nil otherwise).
+	JSON map[string]any
+	// Form and Files are the fields and file parts of a multipart/form-data request.
+	Form  map[string][]string
+	Files []graphFile
+	// Status and Answer are what the stand-in answered.
+	Status int
+	Answer []byte
+	At     time.Time
 }
+
+// graphFile is one file part of a multipart request.
+type graphFile struct {
+	Field       string
+	Name        string
+	ContentType string
+	Size        int
+}
+
+// sendAnswer decides the stand-in's answer to the n-th Send API call (1-based) to the
+// given recipient. status 0 means the default success answer.
+type sendAnswer func(n int, recipientID string) (status int, body []byte)
 
 type graphStub struct {
 	srv *httptest.Server
@@ -33,6 +60,9 @@ type graphStub struct {
 	token     string
 	requests  []graphRequest
 	instagram map[string]bool // IGSIDs; every other user id is answered as a Messenger PSID
+	answer    sendAnswer      // nil: every send succeeds
+	sends     int             // Send API calls so far (numbering for answer and message ids)
+	midBase   int64           // run-unique start of the m_<n> message ids
 }
 
 var (
@@ -42,7 +72,7 @@ var (
 )
 
 func newGraphStub() *graphStub {
-	g := &graphStub{instagram: map[string]bool{}}
+	g := &graphStub{instagram: map[string]bool{}, midBase: time.Now().Unix() % 1_000_000 * 1000}
 	g.srv = httptest.NewServer(http.HandlerFunc(g.serve))
 	return g
 }
@@ -68,6 +98,29 @@ func (g *graphStub) MarkInstagram(id string) {
 // MediaURL is a downloadable PNG on the stand-in.
 func (g *graphStub) MediaURL(name string) string { return g.srv.URL + "/media/" + name + ".png" }
 
+// AnswerSends sets how Send API calls are answered from now on; nil restores success.
+func (g *graphStub) AnswerSends(a sendAnswer) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.answer = a
+}
+
+// failSends answers every Send API call with status and body (a Graph error sample).
+func failSends(status int, body []byte) sendAnswer {
+	return func(int, string) (int, []byte) { return status, body }
+}
+
+// Sends returns the Send API calls (POST /vX.Y/<page>/messages) received since since.
+func (g *graphStub) Sends(since time.Time) []graphRequest {
+	var out []graphRequest
+	for _, r := range g.Requests(since) {
+		if r.Method == http.MethodPost && graphMessagesPath.MatchString(r.Path) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // Requests returns the requests received since since.
 func (g *graphStub) Requests(since time.Time) []graphRequest {
 	g.mu.Lock()
@@ -82,11 +135,16 @@ func (g *graphStub) Requests(since time.Time) []graphRequest {
 }
 
 func (g *graphStub) serve(w http.ResponseWriter, r *http.Request) {
+	rec := recordRequest(r)
+	rw := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	w = rw
+	defer func() {
+		rec.Status, rec.Answer = rw.status, rw.body.Bytes()
+		g.mu.Lock()
+		g.requests = append(g.requests, rec)
+		g.mu.Unlock()
+	}()
 	g.mu.Lock()
-	g.requests = append(g.requests, graphRequest{
-		Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
-		Authorization: r.Header.Get("Authorization"), At: time.Now(),
-	})
 	token := g.token
 	g.mu.Unlock()
 
@@ -110,16 +168,97 @@ func (g *graphStub) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if m := graphMessagesPath.FindStringSubmatch(r.URL.Path); m != nil && r.Method == http.MethodPost {
-		var body struct {
-			Recipient struct {
-				ID string `json:"id"`
-			} `json:"recipient"`
-		}
-		_ = json.NewDecoder(r.Body).Decode(&body)
-		writeJSON(w, map[string]string{"recipient_id": body.Recipient.ID, "message_id": "m_e2e_" + time.Now().Format("150405.000000000")})
+		g.send(w, &rec)
 		return
 	}
 	graphError(w, http.StatusBadRequest, 100, "Unsupported request in the e2e Graph stand-in: "+r.Method+" "+r.URL.Path)
+}
+
+// send answers a Send API call: success {"recipient_id","message_id":"m_<n>"}, or what
+// AnswerSends configured.
+func (g *graphStub) send(w http.ResponseWriter, rec *graphRequest) {
+	recipient := sendRecipientID(rec)
+	g.mu.Lock()
+	g.sends++
+	n, answer := g.sends, g.answer
+	mid := fmt.Sprintf("m_%d", g.midBase+int64(n))
+	g.mu.Unlock()
+	if answer != nil {
+		if status, body := answer(n, recipient); status != 0 {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			_, _ = w.Write(body)
+			return
+		}
+	}
+	answerBody := map[string]string{"message_id": mid}
+	if recipient != "" { // Meta leaves recipient_id out for private replies to comments
+		answerBody["recipient_id"] = recipient
+	}
+	writeJSON(w, answerBody)
+}
+
+// sendRecipientID is recipient.id of a JSON or multipart Send API request.
+func sendRecipientID(rec *graphRequest) string {
+	recipient := rec.JSON["recipient"]
+	if recipient == nil && len(rec.Form["recipient"]) > 0 {
+		_ = json.Unmarshal([]byte(rec.Form["recipient"][0]), &recipient)
+	}
+	m, _ := recipient.(map[string]any)
+	id, _ := m["id"].(string)
+	return id
+}
+
+// recordRequest captures a request with its body, decoded as JSON or multipart form.
+func recordRequest(r *http.Request) graphRequest {
+	rec := graphRequest{
+		Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
+		Authorization: r.Header.Get("Authorization"), Header: r.Header.Clone(),
+		ContentType: r.Header.Get("Content-Type"), At: time.Now(),
+	}
+	if r.Body == nil {
+		return rec
+	}
+	rec.Body, _ = io.ReadAll(io.LimitReader(r.Body, 64<<20))
+	mediaType, params, _ := mime.ParseMediaType(rec.ContentType)
+	switch {
+	case mediaType == "application/json":
+		_ = json.Unmarshal(rec.Body, &rec.JSON)
+	case mediaType == "multipart/form-data" && params["boundary"] != "":
+		rec.Form = map[string][]string{}
+		mr := multipart.NewReader(bytes.NewReader(rec.Body), params["boundary"])
+		for {
+			part, err := mr.NextPart()
+			if err != nil {
+				break
+			}
+			data, _ := io.ReadAll(part)
+			if part.FileName() != "" {
+				rec.Files = append(rec.Files, graphFile{Field: part.FormName(), Name: part.FileName(), ContentType: part.Header.Get("Content-Type"), Size: len(data)})
+			} else {
+				rec.Form[part.FormName()] = append(rec.Form[part.FormName()], string(data))
+			}
+		}
+	}
+	return rec
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.body.Len() < 1<<16 { // PNG files need not be kept
+		s.body.Write(b)
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *statusRecorder) WriteHeader(status int) {
+	s.status = status
+	s.ResponseWriter.WriteHeader(status)
 }
 
 func (g *graphStub) profile(id string) map[string]any {

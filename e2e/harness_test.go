@@ -448,6 +448,11 @@ func (s pluginSettings) asMap() map[string]any {
 		"TeamName":            s.TeamName,
 		"QueueChannelName":    s.QueueChannelName,
 		"EnableHumanAgentTag": s.EnableHumanAgentTag,
+		// The alert job sweeps every open lead once a minute; leads left open by
+		// earlier tests would post alerts into later tests' "no new post" windows.
+		// Alerts are covered by the plugin's own tests (server/sla, server/alerts).
+		"UnansweredAlertMinutes": 0,
+		"WindowWarningMinutes":   0,
 	}
 }
 

@@ -62,6 +62,8 @@ func newScenarioWith(t *testing.T, opts scenarioOptions) *scenario {
 	sc := &scenario{t: t, ids: newIDMapper(), started: time.Now()}
 	drainPending(t)
 	t.Cleanup(func() { drainPending(t) })
+	env.graph.AnswerSends(nil) // every Send API call succeeds unless the test says otherwise
+	t.Cleanup(func() { env.graph.AnswerSends(nil) })
 
 	team, _, err := env.admin.CreateTeam(ctx, &model.Team{
 		Name:        "si-" + suffix, // "plug…" and other reserved prefixes are refused
