@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/url"
@@ -176,11 +179,21 @@ type graphRequest struct {
 	params  url.Values // query plus form parameters
 	body    []byte
 	token   string
+	// upload is the file of a Send API attachment upload (multipart "filedata").
+	upload *uploadedFile
+}
+
+// uploadedFile describes a file sent with the Send API's attachment upload form.
+type uploadedFile struct {
+	Name        string
+	ContentType string
+	Size        int
 }
 
 func (g *graphStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	body, _ := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+	// Send API attachments may be up to 25 MB.
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 26<<20))
 	rec := &recordingWriter{ResponseWriter: w, status: http.StatusOK}
 	req := g.parse(r, body)
 	tokenNote := g.serve(rec, req)
@@ -200,6 +213,21 @@ func (g *graphStandIn) parse(r *http.Request, body []byte) *graphRequest {
 	}
 	for k, v := range r.URL.Query() {
 		req.params[k] = v
+	}
+	if mt, mp, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && mt == "multipart/form-data" {
+		mr := multipart.NewReader(bytes.NewReader(body), mp["boundary"])
+		for {
+			part, err := mr.NextPart()
+			if err != nil {
+				break
+			}
+			data, _ := io.ReadAll(part)
+			if part.FileName() != "" || part.FormName() == "filedata" {
+				req.upload = &uploadedFile{Name: part.FileName(), ContentType: part.Header.Get("Content-Type"), Size: len(data)}
+				continue
+			}
+			req.params.Add(part.FormName(), string(data))
+		}
 	}
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 		if form, err := url.ParseQuery(string(body)); err == nil {

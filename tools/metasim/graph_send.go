@@ -17,6 +17,8 @@ import (
 
 // The Send API request body (fact sheet section 5). IDs decode from strings or numbers.
 type sendRequest struct {
+	// uploaded is set when the attachment's file came as multipart "filedata".
+	uploaded         bool
 	Recipient        *sendRecipient `json:"recipient"`
 	MessagingType    string         `json:"messaging_type"`
 	Tag              string         `json:"tag"`
@@ -199,8 +201,8 @@ func validateSend(sr *sendRequest, instagram bool) *graphError {
 			return fail("Param message[attachment][payload] is required")
 		case a.Type == "template" && a.Payload.TemplateType == "":
 			return fail("Param message[attachment][payload][template_type] is required")
-		case a.Type != "template" && a.Payload.URL == "" && a.Payload.AttachmentID == "":
-			return fail("Param message[attachment][payload] must have a url or an attachment_id")
+		case a.Type != "template" && a.Payload.URL == "" && a.Payload.AttachmentID == "" && !sr.uploaded:
+			return fail("Param message[attachment][payload] must have a url or an attachment_id, or the file must be uploaded as filedata")
 		case a.Payload.URL != "" && !isWebURL(a.Payload.URL):
 			return fail("Param message[attachment][payload][url] must be a valid http(s) URL")
 		}
@@ -220,6 +222,9 @@ func (g *graphStandIn) sendAPI(w http.ResponseWriter, req *graphRequest) {
 		return
 	}
 	sr, gerr := decodeSendRequest(req)
+	if sr != nil {
+		sr.uploaded = req.upload != nil
+	}
 	if gerr != nil {
 		g.writeError(w, req, *gerr)
 		return

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"image/png"
 	"io"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -575,4 +576,27 @@ func TestWildcardListenersAreAdvertisedOnLoopback(t *testing.T) {
 	assert.Equal(t, "127.0.0.1:8787", reachableAddr(&net.TCPAddr{IP: net.IPv6unspecified, Port: 8787}))
 	assert.Equal(t, "127.0.0.1:8787", reachableAddr(&net.TCPAddr{IP: net.IPv4zero, Port: 8787}))
 	assert.Equal(t, "192.0.2.7:8787", reachableAddr(&net.TCPAddr{IP: net.ParseIP("192.0.2.7"), Port: 8787}))
+}
+
+func TestGraphAcceptsTheAttachmentUploadForm(t *testing.T) {
+	srv := newGraphTest(t, graphConfig{}).srv
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	require.NoError(t, mw.WriteField("recipient", `{"id":"7284619053817462"}`))
+	require.NoError(t, mw.WriteField("messaging_type", "RESPONSE"))
+	require.NoError(t, mw.WriteField("message", `{"attachment":{"type":"image","payload":{"is_reusable":false}}}`))
+	fw, err := mw.CreateFormFile("filedata", "quote.png")
+	require.NoError(t, err)
+	_, _ = fw.Write([]byte("\x89PNG fake"))
+	require.NoError(t, mw.Close())
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/v26.0/108245671983342/messages", &body)
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer page-token")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(out))
+	require.Contains(t, string(out), `"message_id":"m_`)
 }
