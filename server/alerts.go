@@ -26,6 +26,7 @@ func (c *configuration) slaSettings() sla.Settings {
 // claimed with compare-and-set on the lead's alert record before it is posted, so it
 // is raised once even if the job runs twice.
 func (p *Plugin) sweepAlerts() {
+	p.sweepArchive()
 	settings := p.getConfiguration().slaSettings()
 	if settings.UnansweredAfter == 0 && settings.WindowWarnBefore == 0 {
 		return

@@ -24,6 +24,7 @@ func (p *Plugin) initRouter() *mux.Router {
 	api.Use(p.requireUser)
 	api.HandleFunc("/actions/{action:[a-z]+}", p.handleAction).Methods(http.MethodPost)
 	api.HandleFunc("/stats", p.requireAdmin(p.handleStats)).Methods(http.MethodGet)
+	api.HandleFunc("/leads/{lead}/audit", p.requireAdmin(p.handleAuditExport)).Methods(http.MethodGet)
 	api.HandleFunc("/autocomplete/operators", p.handleOperatorAutocomplete).Methods(http.MethodGet)
 	return r
 }

@@ -34,6 +34,8 @@ type configuration struct {
 	// Alert thresholds in minutes; 0 turns an alert off.
 	UnansweredAlertMinutes int
 	WindowWarningMinutes   int
+	// ArchiveClosedAfterHours archives a closed lead's channel after this long; 0 never.
+	ArchiveClosedAfterHours int
 }
 
 // Clone returns a copy (the struct holds only values).
@@ -103,6 +105,9 @@ func (c *configuration) Problems() []string {
 		if u, err := url.Parse(c.GraphAPIBaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			out = append(out, fmt.Sprintf("Graph API base URL %q is not an http(s) address.", c.GraphAPIBaseURL))
 		}
+	}
+	if c.ArchiveClosedAfterHours < 0 {
+		out = append(out, "Archive closed leads after (hours) must be 0 (never) or a positive number.")
 	}
 	if c.UnansweredAlertMinutes < 0 || c.WindowWarningMinutes < 0 || c.WindowWarningMinutes >= 24*60 {
 		out = append(out, "Alert thresholds must be 0 (off) or a positive number of minutes, and the window warning less than 1440 (24 hours).")

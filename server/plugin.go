@@ -56,6 +56,9 @@ type Plugin struct {
 	now func() time.Time
 	// httpClient reaches the Graph API; tests may replace it before activation.
 	httpClient *http.Client
+	// serverVersion, when set, replaces the server's version (tests).
+	serverVersion      func() string
+	archiveUnsupported sync.Once
 }
 
 // OnActivate runs on every node when the plugin starts; everything here is idempotent.

@@ -255,6 +255,16 @@ func (n outboxNotifier) Delivered(it *relay.Item) {
 	n.p.workspace.LeadUpdated(it.LeadID, it.ChannelID)
 }
 
+// Retrying audits a failed attempt that will be retried (or confirmed by the echo).
+func (n outboxNotifier) Retrying(it *relay.Item) {
+	if err := n.p.store.AppendAudit(it.LeadID, store.AuditEvent{
+		ID: fmt.Sprintf("send_retry:%s:%d", it.PostID, it.Attempts), At: n.p.now().UnixMilli(), Actor: store.ActorUser,
+		ActorID: it.AuthorID, Action: "message.send_retry", Subject: it.PostID, After: it.ErrorClass, Detail: it.Error,
+	}); err != nil {
+		n.p.API.LogWarn("could not audit a failed send attempt", "error", err.Error())
+	}
+}
+
 func (n outboxNotifier) Failed(it *relay.Item) {
 	n.p.notifyFailure(it, it.Error)
 }

@@ -101,6 +101,10 @@ func Close(st *store.Store, leadID, userID string, isAdmin bool, reason string, 
 	if err := syncOpenQueue(st, leadID, true); err != nil {
 		return t, err
 	}
+	// The archive job archives the channel after the grace period (if still closed).
+	if err := st.AddArchiveCandidate(leadID); err != nil {
+		return t, err
+	}
 	return t, audit(st, leadID, userID, "handoff.closed", t, now, reason)
 }
 

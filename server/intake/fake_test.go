@@ -116,6 +116,7 @@ type fakeFile struct {
 // first use. Every call is counted and any method can be made to fail.
 type fakeWorkspace struct {
 	mu         sync.Mutex
+	restored   []string // channels restored, in order
 	clock      *fakeClock
 	seq        int
 	channels   map[string]*fakeChannel // by ID
@@ -256,6 +257,13 @@ func copyPost(p *Post) Post {
 		c.Card = &card
 	}
 	return c
+}
+
+func (w *fakeWorkspace) RestoreLeadChannel(channelID string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.restored = append(w.restored, channelID)
+	return nil
 }
 
 func (w *fakeWorkspace) CreatePost(p *Post) (string, error) {

@@ -122,9 +122,34 @@ func (a *attempt) conversation(ctx context.Context) (*store.Conversation, error)
 		}
 	}
 	if conv.ChannelID != "" {
+		if conv.ChannelArchived {
+			return a.restoreChannel(conv)
+		}
 		return conv, nil
 	}
 	return a.ensureChannel(ctx, conv)
+}
+
+// restoreChannel unarchives the lead channel when the buyer writes again: the history
+// is all still there, and the new message lands in the same place.
+func (a *attempt) restoreChannel(conv *store.Conversation) (*store.Conversation, error) {
+	if err := a.e.ws.RestoreLeadChannel(conv.ChannelID); err != nil {
+		return nil, errors.Wrap(err, "restore the archived lead channel")
+	}
+	cur, err := store.Modify(a.e.store, store.ConversationKey(a.lead), 0, func(c *store.Conversation, exists bool) (bool, error) {
+		if !exists || !c.ChannelArchived {
+			return false, nil
+		}
+		c.ChannelArchived = false
+		return true, nil
+	})
+	if err != nil {
+		return nil, errors.Wrap(err, "record the restored channel")
+	}
+	if err := a.audit(store.AuditEvent{ID: "restore:" + a.ev.NativeID, Action: "lead.channel_restored", Detail: "new inbound message"}); err != nil {
+		return nil, err
+	}
+	return cur, nil
 }
 
 // ensureChannel creates the lead channel exactly once. The conversation record holds a

@@ -69,6 +69,8 @@ type Workspace interface {
 	// pool as members. When a channel with that name already exists (a previous attempt
 	// created it and then failed), it returns that channel and makes sure of the members.
 	CreateLeadChannel(ctx context.Context, spec ChannelSpec) (string, error)
+	// RestoreLeadChannel unarchives a lead channel the archive job archived.
+	RestoreLeadChannel(channelID string) error
 	CreatePost(p *Post) (string, error)
 	UpdatePost(postID string, p *Post) error
 	// FindPost looks for a post carrying nativeID created in the channel since the time.

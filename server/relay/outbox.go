@@ -119,6 +119,8 @@ type Notifier interface {
 	Delivered(it *Item)
 	Failed(it *Item)
 	Pending(it *Item)
+	// Retrying: an attempt failed and the reply waits for a retry or for the echo.
+	Retrying(it *Item)
 }
 
 // Outbox delivers replies. Any number of outboxes (one per node) may share a store.
@@ -302,6 +304,7 @@ func (o *Outbox) deliver(ctx context.Context, postID string) (bool, error) {
 			o.notify.Failed(&it)
 			return true, nil
 		}
+		o.notify.Retrying(&it)
 		return false, nil
 	}
 	cur, err := o.update(postID, func(x *Item) { x.State = StateSent })

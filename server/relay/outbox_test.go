@@ -58,8 +58,8 @@ func (s *scriptSender) log() []string {
 }
 
 type recordingNotifier struct {
-	mu                        sync.Mutex
-	delivered, failed, queued []string
+	mu                                 sync.Mutex
+	delivered, failed, queued, retries []string
 }
 
 func (n *recordingNotifier) Delivered(it *Item) {
@@ -75,6 +75,12 @@ func (n *recordingNotifier) Failed(it *Item) {
 func (n *recordingNotifier) Pending(it *Item) {
 	n.mu.Lock()
 	n.queued = append(n.queued, it.PostID)
+	n.mu.Unlock()
+}
+
+func (n *recordingNotifier) Retrying(it *Item) {
+	n.mu.Lock()
+	n.retries = append(n.retries, it.PostID)
 	n.mu.Unlock()
 }
 
@@ -126,7 +132,8 @@ func TestGraphOutageDeliversEveryReplyAfterInOrderOnce(t *testing.T) {
 		}
 		return nil
 	}}
-	o := newOutbox(memkv.New(), s, &recordingNotifier{}, c, "a")
+	n := &recordingNotifier{}
+	o := newOutbox(memkv.New(), s, n, c, "a")
 	ctx := context.Background()
 	var posts []string
 	for i := 0; i < 5; i++ {
@@ -138,6 +145,7 @@ func TestGraphOutageDeliversEveryReplyAfterInOrderOnce(t *testing.T) {
 		c.Add(time.Minute)
 	}
 	require.Empty(t, s.log(), "nothing goes out during the outage")
+	require.NotEmpty(t, n.retries, "every failed attempt is reported (and audited)")
 	for i := 0; i < 60; i++ { // the retry job, every 10 s for 10 minutes
 		require.NoError(t, o.DrainAll(ctx))
 		c.Add(10 * time.Second)

@@ -103,31 +103,58 @@ func (s *Store) AuditTrail(leadID string) ([]AuditEvent, error) {
 
 // AddOpenLead puts a lead into the open queue index (idempotent).
 func (s *Store) AddOpenLead(leadID string) error {
-	_, err := Modify(s, OpenIndexKey(leadID), 0, func(ix *OpenIndex, _ bool) (bool, error) {
-		for _, id := range ix.Leads {
-			if id == leadID {
-				return false, nil
-			}
-		}
-		ix.V = RecordVersion
-		ix.Leads = append(ix.Leads, leadID)
-		return true, nil
-	})
-	return errors.Wrap(err, "add lead to the open queue")
+	return errors.Wrap(s.addToIndex(OpenIndexKey(leadID), leadID), "add lead to the open queue")
 }
 
 // RemoveOpenLead takes a lead out of the open queue index (idempotent).
 func (s *Store) RemoveOpenLead(leadID string) error {
-	_, err := Modify(s, OpenIndexKey(leadID), 0, func(ix *OpenIndex, _ bool) (bool, error) {
-		for i, id := range ix.Leads {
-			if id == leadID {
+	return errors.Wrap(s.removeFromIndex(OpenIndexKey(leadID), leadID), "remove lead from the open queue")
+}
+
+// AddArchiveCandidate lists a closed lead whose channel the archive job should look at.
+func (s *Store) AddArchiveCandidate(leadID string) error {
+	return errors.Wrap(s.addToIndex(KeyArchiveIndex, leadID), "list lead for archiving")
+}
+
+// RemoveArchiveCandidate takes a lead off the archive job's list.
+func (s *Store) RemoveArchiveCandidate(leadID string) error {
+	return errors.Wrap(s.removeFromIndex(KeyArchiveIndex, leadID), "unlist lead for archiving")
+}
+
+// ArchiveCandidates lists the leads the archive job should look at.
+func (s *Store) ArchiveCandidates() ([]string, error) {
+	var ix OpenIndex
+	_, err := s.Get(KeyArchiveIndex, &ix)
+	return ix.Leads, err
+}
+
+// addToIndex adds an ID to a list index with compare-and-set (idempotent).
+func (s *Store) addToIndex(key, id string) error {
+	_, err := Modify(s, key, 0, func(ix *OpenIndex, _ bool) (bool, error) {
+		for _, x := range ix.Leads {
+			if x == id {
+				return false, nil
+			}
+		}
+		ix.V = RecordVersion
+		ix.Leads = append(ix.Leads, id)
+		return true, nil
+	})
+	return err
+}
+
+// removeFromIndex removes an ID from a list index with compare-and-set (idempotent).
+func (s *Store) removeFromIndex(key, id string) error {
+	_, err := Modify(s, key, 0, func(ix *OpenIndex, _ bool) (bool, error) {
+		for i, x := range ix.Leads {
+			if x == id {
 				ix.Leads = append(ix.Leads[:i], ix.Leads[i+1:]...)
 				return true, nil
 			}
 		}
 		return false, nil
 	})
-	return errors.Wrap(err, "remove lead from the open queue")
+	return err
 }
 
 // OpenLeads lists every open lead.

@@ -17,6 +17,7 @@ const (
 	KeyPendingIndex    = "idx_pend"
 	KeyIntakeStats     = "stats_intake"
 	KeyActionSecret    = "secret_actions"
+	KeyArchiveIndex    = "idx_archive"
 )
 
 // OpenIndexShards splits the open-lead queue index so that concurrent new leads on

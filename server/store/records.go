@@ -100,9 +100,12 @@ type Conversation struct {
 	ContactRefresh int64  `json:"contact_refresh_at,omitempty"`
 	Source         Source `json:"source"`
 
-	ChannelID    string `json:"channel_id,omitempty"`
-	ChannelName  string `json:"channel_name"`
-	ChannelLease Lease  `json:"channel_lease"`
+	ChannelID   string `json:"channel_id,omitempty"`
+	ChannelName string `json:"channel_name"`
+	// ChannelArchived: the lead was closed long enough for its channel to be archived;
+	// a new buyer message restores it.
+	ChannelArchived bool  `json:"channel_archived,omitempty"`
+	ChannelLease    Lease `json:"channel_lease"`
 	// FirstNativeID is the event whose post carries the lead card and which posts the
 	// queue notice.
 	FirstNativeID string   `json:"first_native_id"`
