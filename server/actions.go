@@ -73,7 +73,7 @@ func (p *Plugin) checkActionPost(req *model.PostActionIntegrationRequest, action
 	if v, _ := post.GetProp(propLeadID).(string); v != leadID {
 		return "the card does not belong to this lead", http.StatusForbidden
 	}
-	if action != actionClaim && action != actionClose && action != actionRetry {
+	if !cardActions[action] && action != actionRetry {
 		return "unknown action", http.StatusNotFound
 	}
 	return "", 0
@@ -90,6 +90,14 @@ func (p *Plugin) applyHandoffAction(userID string, isAdmin bool, leadID, action,
 		_, err = handoff.Claim(p.store, leadID, userID, now)
 	case actionClose:
 		_, err = handoff.Close(p.store, leadID, userID, isAdmin, "", now)
+	case actionRelease:
+		_, err = handoff.Release(p.store, leadID, userID, isAdmin, now)
+	case actionReopen:
+		_, err = handoff.Reopen(p.store, leadID, userID, now)
+	case actionReview:
+		_, err = handoff.Review(p.store, leadID, userID, "flagged from the lead card", now)
+	case actionClear:
+		_, err = handoff.ClearReview(p.store, leadID, userID, isAdmin, now)
 	default:
 		return "Unknown action."
 	}
@@ -107,10 +115,14 @@ func (p *Plugin) applyHandoffAction(userID string, isAdmin bool, leadID, action,
 		return "Something went wrong; nothing was changed. Try again in a moment."
 	}
 	p.refreshLeadViews(leadID)
-	if action == actionClaim {
-		return "You claimed this lead. Answer in the lead channel: your posts go to the buyer."
-	}
-	return "Lead closed. It reopens if the buyer writes again."
+	return map[string]string{
+		actionClaim:   "You claimed this lead. Answer in the lead channel: your posts go to the buyer.",
+		actionRelease: "You released this lead; any operator can claim it now.",
+		actionClose:   "Lead closed. It reopens if the buyer writes again.",
+		actionReopen:  "Lead reopened.",
+		actionReview:  "Lead flagged for policy review: nothing can be sent to the buyer until someone else clears it.",
+		actionClear:   "Policy review cleared: operators can answer again.",
+	}[action]
 }
 
 // retryReply puts a failed reply back in its lead's queue and delivers it.

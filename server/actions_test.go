@@ -45,9 +45,12 @@ func TestClaimAndCloseFromTheCard(t *testing.T) {
 	require.Contains(t, notice.Attachments()[0].Fields[1].Value, "Claimed by @alice", "the queue notice follows the card")
 	require.Empty(t, notice.Attachments()[0].Actions, "a claimed lead has no Claim button in the queue")
 
-	_, text = e.rawAction(0, e.ops[1].Id, actionClose, &model.PostActionIntegrationRequest{
-		PostId: card.Id, ChannelId: card.ChannelId, Context: card.Attachments()[0].Actions[0].Integration.Context,
-	})
+	var ids []string
+	for _, a := range card.Attachments()[0].Actions {
+		ids = append(ids, a.Id)
+	}
+	require.Equal(t, []string{actionRelease, actionClose, actionReview}, ids, "a claimed lead can be released, closed or flagged")
+	_, text = e.action(0, e.ops[1].Id, card, actionClose)
 	require.Contains(t, text, "Only the lead's owner or an admin can close a claimed lead")
 	require.Contains(t, text, "@alice")
 
@@ -55,7 +58,8 @@ func TestClaimAndCloseFromTheCard(t *testing.T) {
 	require.Contains(t, text, "Lead closed")
 	card = e.freshCard()
 	require.Equal(t, "Closed", card.Attachments()[0].Fields[1].Value)
-	require.Empty(t, card.Attachments()[0].Actions)
+	require.Len(t, card.Attachments()[0].Actions, 1)
+	require.Equal(t, actionReopen, card.Attachments()[0].Actions[0].Id, "a closed lead offers Reopen only")
 
 	leadID := card.GetProp(propLeadID).(string)
 	open, err := e.nodes[0].store.OpenLeads()
@@ -87,6 +91,35 @@ func TestClaimAndCloseFromTheCard(t *testing.T) {
 	open, err = e.nodes[0].store.OpenLeads()
 	require.NoError(t, err)
 	require.Contains(t, open, leadID)
+}
+
+func TestReleaseReviewAndReopenFromTheCard(t *testing.T) {
+	e := newEnv(t, 1)
+	require.Equal(t, http.StatusOK, e.post(0, sample(t, "messenger_text.json")).Code)
+	steps := []struct {
+		user   int
+		action string
+		text   string
+		status string
+	}{
+		{0, actionClaim, "You claimed this lead", "Claimed by @alice"},
+		{1, actionReview, "flagged for policy review", "Under policy review"},
+		{0, actionClear, "", ""}, // the owner cannot clear a review of their own lead
+		{1, actionClear, "Policy review cleared", "Claimed by @alice"},
+		{0, actionRelease, "You released this lead", "unclaimed"},
+		{1, actionClose, "Lead closed", "Closed"},
+		{1, actionReopen, "Lead reopened", "unclaimed"},
+	}
+	for _, st := range steps {
+		_, text := e.action(0, e.ops[st.user].Id, e.freshCard(), st.action)
+		if st.text == "" {
+			require.NotContains(t, text, "cleared", st.action)
+			require.Contains(t, e.freshCard().Attachments()[0].Fields[1].Value, "Under policy review")
+			continue
+		}
+		require.Contains(t, text, st.text, st.action)
+		require.Contains(t, e.freshCard().Attachments()[0].Fields[1].Value, st.status, st.action)
+	}
 }
 
 func TestConcurrentClaimsOnTwoNodesHaveOneWinner(t *testing.T) {

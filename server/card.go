@@ -15,9 +15,18 @@ import (
 
 // Card actions. IDs are alphanumeric: the server addresses actions by ID.
 const (
-	actionClaim = "claim"
-	actionClose = "close"
+	actionClaim   = "claim"
+	actionRelease = "release"
+	actionClose   = "close"
+	actionReview  = "review"
+	actionClear   = "clearreview"
+	actionReopen  = "reopen"
 )
+
+// cardActions are the handoff buttons a card can carry.
+var cardActions = map[string]bool{
+	actionClaim: true, actionRelease: true, actionClose: true, actionReview: true, actionClear: true, actionReopen: true,
+}
 
 const actionPath = "/plugins/" + manifestID + "/api/v1/actions/"
 
@@ -57,6 +66,39 @@ var stateColors = map[string]string{
 	store.HandoffOpen:    "#F5A623",
 	store.HandoffClaimed: "#1C58D9",
 	store.HandoffClosed:  "#3DB887",
+}
+
+// cardButtons are the handoff actions that fit the lead's state. The queue notice
+// (compact) only offers Claim.
+func (p *Plugin) cardButtons(c *intake.Card) []*model.PostAction {
+	var ids []string
+	switch c.HandoffState {
+	case store.HandoffOpen:
+		ids = []string{actionClaim, actionClose}
+	case store.HandoffClaimed:
+		ids = []string{actionRelease, actionClose}
+	case store.HandoffClosed:
+		ids = []string{actionReopen}
+	}
+	if c.HandoffState != store.HandoffClosed {
+		if c.UnderReview {
+			ids = append(ids, actionClear)
+		} else {
+			ids = append(ids, actionReview)
+		}
+	}
+	names := map[string][2]string{
+		actionClaim: {"Claim", "primary"}, actionRelease: {"Release", "default"}, actionClose: {"Close", "danger"},
+		actionReview: {"Policy review", "default"}, actionClear: {"Clear review", "default"}, actionReopen: {"Reopen", "primary"},
+	}
+	var out []*model.PostAction
+	for _, id := range ids {
+		if c.Compact && id != actionClaim {
+			continue
+		}
+		out = append(out, p.cardAction(c.LeadID, id, names[id][0], names[id][1]))
+	}
+	return out
 }
 
 // renderCard renders the lead card as a message attachment (rendered by every client,
@@ -100,16 +142,6 @@ func (p *Plugin) renderCard(c *intake.Card) *model.MessageAttachment {
 	} else {
 		a.Fields = append(a.Fields, &model.MessageAttachmentField{Title: "Response window", Value: window, Short: false})
 	}
-	switch c.HandoffState {
-	case store.HandoffOpen:
-		a.Actions = append(a.Actions, p.cardAction(c.LeadID, actionClaim, "Claim", "primary"))
-		if !c.Compact {
-			a.Actions = append(a.Actions, p.cardAction(c.LeadID, actionClose, "Close", "danger"))
-		}
-	case store.HandoffClaimed:
-		if !c.Compact {
-			a.Actions = append(a.Actions, p.cardAction(c.LeadID, actionClose, "Close", "danger"))
-		}
-	}
+	a.Actions = p.cardButtons(c)
 	return a
 }

@@ -129,7 +129,7 @@ func TestInboundMessageCreatesLeadChannelCardAndQueueNotice(t *testing.T) {
 	for _, a := range atts[0].Actions {
 		ids = append(ids, a.Id)
 	}
-	require.Equal(t, []string{actionClaim, actionClose}, ids)
+	require.Equal(t, []string{actionClaim, actionClose, actionReview}, ids)
 	require.Contains(t, atts[0].Fields[1].Value, "unclaimed")
 
 	notices := e.botPosts(e.queueID)
