@@ -15,7 +15,8 @@ import (
 // The helpers here are this file's own (handoff_test.go has its own set), so either
 // file can change without breaking the other.
 
-const trLead = "fedcba9876543210fedcba9876543210"
+// trLead is the lead of these tests; the helpers in handoff_test.go read it.
+const trLead = lead
 
 var trNow = time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)
 
@@ -42,38 +43,6 @@ func seedHandoff(t *testing.T, state, owner, reason string) *store.Store {
 	return st
 }
 
-func handoffOf(t *testing.T, st *store.Store) store.Handoff {
-	t.Helper()
-	var h store.Handoff
-	if found, err := st.Get(store.HandoffKey(trLead), &h); !found || err != nil {
-		t.Fatalf("handoff: found %v err %v", found, err)
-	}
-	return h
-}
-
-func auditOf(t *testing.T, st *store.Store) []store.AuditEvent {
-	t.Helper()
-	tr, err := st.AuditTrail(trLead)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tr
-}
-
-func listed(t *testing.T, st *store.Store) bool {
-	t.Helper()
-	ids, err := st.OpenLeads()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, id := range ids {
-		if id == trLead {
-			return true
-		}
-	}
-	return false
-}
-
 // refusal checks that err is a StateError whose sentence contains want, naming state
 // and owner, and that nothing changed: record, queue index, audit trail.
 func refusal(t *testing.T, st *store.Store, before store.Handoff, wasListed bool, err error, want, state, owner string) {
@@ -85,13 +54,13 @@ func refusal(t *testing.T, st *store.Store, before store.Handoff, wasListed bool
 	if !strings.Contains(se.Reason, want) || se.State != state || se.OwnerID != owner || se.Error() != se.Reason {
 		t.Errorf("StateError %+v, want %q state %q owner %q", se, want, state, owner)
 	}
-	if after := handoffOf(t, st); after != before {
+	if after := stored(t, st); after != before {
 		t.Errorf("a refused transition changed the handoff: %+v -> %+v", before, after)
 	}
-	if listed(t, st) != wasListed {
+	if isOpen(t, st) != wasListed {
 		t.Error("a refused transition changed the open queue")
 	}
-	if n := len(auditOf(t, st)); n != 0 {
+	if n := len(trail(t, st)); n != 0 {
 		t.Errorf("a refused transition was audited (%d entries)", n)
 	}
 }
@@ -99,7 +68,7 @@ func refusal(t *testing.T, st *store.Store, before store.Handoff, wasListed bool
 // oneAudit checks the trail holds exactly the one event of a transition.
 func oneAudit(t *testing.T, st *store.Store, action, actor, before, after, detail string) {
 	t.Helper()
-	a := auditOf(t, st)
+	a := trail(t, st)
 	if len(a) != 1 {
 		t.Fatalf("audit %+v, want one %s", a, action)
 	}
@@ -130,7 +99,7 @@ func TestRelease(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			st := seedHandoff(t, tc.state, tc.owner, "")
-			before, wasListed := handoffOf(t, st), listed(t, st)
+			before, wasListed := stored(t, st), isOpen(t, st)
 			tr, err := Release(st, trLead, tc.user, tc.admin, trNow)
 			if tc.wantErr != "" {
 				if tr != nil {
@@ -142,14 +111,14 @@ func TestRelease(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h := handoffOf(t, st)
+			h := stored(t, st)
 			if h.State != store.HandoffOpen || h.OwnerID != "" || h.ClaimedAt != 0 || h.UpdatedAt != trNow.UnixMilli() || h.Reason != store.ReasonFollowUp {
 				t.Errorf("after release: %+v", h)
 			}
 			if tr.Before != before || tr.After != h {
 				t.Errorf("transition %+v", tr)
 			}
-			if !listed(t, st) {
+			if !isOpen(t, st) {
 				t.Error("a released lead is not in the open queue")
 			}
 			oneAudit(t, st, "handoff.released", tc.user, "claimed:"+tc.owner, "open", "")
@@ -184,7 +153,7 @@ func TestTransfer(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			st := seedHandoff(t, tc.state, tc.owner, "")
-			before, wasListed := handoffOf(t, st), listed(t, st)
+			before, wasListed := stored(t, st), isOpen(t, st)
 			tr, err := Transfer(st, trLead, tc.user, tc.admin, tc.to, trNow)
 			if tc.wantErr != "" {
 				refusal(t, st, before, wasListed, err, tc.wantErr, tc.state, tc.wantOwner)
@@ -193,14 +162,14 @@ func TestTransfer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h := handoffOf(t, st)
+			h := stored(t, st)
 			if h.State != store.HandoffClaimed || h.OwnerID != tc.to || h.ClaimedAt != trNow.UnixMilli() || h.UpdatedAt != trNow.UnixMilli() {
 				t.Errorf("after transfer: %+v", h)
 			}
 			if tr.Before != before || tr.After != h {
 				t.Errorf("transition %+v", tr)
 			}
-			if !listed(t, st) {
+			if !isOpen(t, st) {
 				t.Error("a transferred lead is not in the open queue")
 			}
 			oneAudit(t, st, "handoff.transferred", tc.user, describe(before), "claimed:"+tc.to, "")
@@ -208,11 +177,11 @@ func TestTransfer(t *testing.T) {
 	}
 	t.Run("no target", func(t *testing.T) {
 		st := seedHandoff(t, store.HandoffClaimed, "anna", "")
-		before := handoffOf(t, st)
+		before := stored(t, st)
 		if _, err := Transfer(st, trLead, "anna", false, "", trNow); !errors.Is(err, ErrNoTarget) {
 			t.Fatalf("err %v, want ErrNoTarget", err)
 		}
-		if handoffOf(t, st) != before || len(auditOf(t, st)) != 0 {
+		if stored(t, st) != before || len(trail(t, st)) != 0 {
 			t.Error("a transfer without a target changed something")
 		}
 	})
@@ -237,7 +206,7 @@ func TestReopen(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			st := seedHandoff(t, tc.state, tc.owner, tc.reason)
-			before, wasListed := handoffOf(t, st), listed(t, st)
+			before, wasListed := stored(t, st), isOpen(t, st)
 			tr, err := Reopen(st, trLead, "bert", trNow)
 			if tc.wantErr != "" {
 				refusal(t, st, before, wasListed, err, tc.wantErr, tc.state, tc.wantOwner)
@@ -246,7 +215,7 @@ func TestReopen(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h := handoffOf(t, st)
+			h := stored(t, st)
 			if h.State != store.HandoffOpen || h.OwnerID != "" || h.ClaimedAt != 0 || h.Reopens != before.Reopens+1 ||
 				h.OpenedAt != trNow.UnixMilli() || h.UpdatedAt != trNow.UnixMilli() || h.Reason != tc.reason {
 				t.Errorf("after reopen: %+v", h)
@@ -254,7 +223,7 @@ func TestReopen(t *testing.T) {
 			if tr.After != h || tr.Before != before {
 				t.Errorf("transition %+v", tr)
 			}
-			if !listed(t, st) {
+			if !isOpen(t, st) {
 				t.Error("a reopened lead is not in the open queue")
 			}
 			oneAudit(t, st, "handoff.reopened", "bert", "closed:anna", "open", "")
@@ -283,7 +252,7 @@ func TestReview(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			st := seedHandoff(t, tc.state, tc.owner, tc.reason)
-			before, wasListed := handoffOf(t, st), listed(t, st)
+			before, wasListed := stored(t, st), isOpen(t, st)
 			tr, err := Review(st, trLead, "anna", "buyer asks for a medical claim", trNow)
 			if tc.wantErr != "" {
 				refusal(t, st, before, wasListed, err, tc.wantErr, tc.state, tc.wantOwner)
@@ -292,14 +261,14 @@ func TestReview(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h := handoffOf(t, st)
+			h := stored(t, st)
 			if !UnderReview(&h) || h.Reason != store.ReasonPolicyReview || h.State != tc.state || h.OwnerID != tc.owner || h.UpdatedAt != trNow.UnixMilli() {
 				t.Errorf("after review: %+v", h)
 			}
 			if tr.After != h || tr.Before != before {
 				t.Errorf("transition %+v", tr)
 			}
-			if listed(t, st) != wasListed {
+			if isOpen(t, st) != wasListed {
 				t.Error("a review changed the open queue")
 			}
 			oneAudit(t, st, "handoff.review_requested", "anna", store.ReasonFollowUp, store.ReasonPolicyReview, "buyer asks for a medical claim")
@@ -331,7 +300,7 @@ func TestClearReview(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			st := seedHandoff(t, tc.state, tc.owner, tc.reason)
-			before, wasListed := handoffOf(t, st), listed(t, st)
+			before, wasListed := stored(t, st), isOpen(t, st)
 			tr, err := ClearReview(st, trLead, tc.user, tc.admin, trNow)
 			if tc.wantErr != "" {
 				refusal(t, st, before, wasListed, err, tc.wantErr, tc.state, tc.wantOwner)
@@ -340,7 +309,7 @@ func TestClearReview(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h := handoffOf(t, st)
+			h := stored(t, st)
 			if UnderReview(&h) || h.Reason != store.ReasonFollowUp || h.State != tc.state || h.OwnerID != tc.owner {
 				t.Errorf("after clearing: %+v", h)
 			}
@@ -389,7 +358,7 @@ func TestRepeatedTransitionsInOneMillisecondAreAllAudited(t *testing.T) {
 		}
 	}
 	var got []string
-	for _, e := range auditOf(t, st) {
+	for _, e := range trail(t, st) {
 		got = append(got, e.Action+": "+e.Before+" -> "+e.After)
 	}
 	want := []string{
@@ -469,10 +438,10 @@ func TestConcurrentTransitionsOneWinner(t *testing.T) {
 				if wins != 1 {
 					t.Fatalf("round %d: %d winners: %v", round, wins, errs)
 				}
-				if h := handoffOf(t, st); !tc.check(h) {
+				if h := stored(t, st); !tc.check(h) {
 					t.Errorf("round %d: final %+v", round, h)
 				}
-				if a := auditOf(t, st); len(a) != 1 {
+				if a := trail(t, st); len(a) != 1 {
 					t.Errorf("round %d: %d audit entries, want 1", round, len(a))
 				}
 			}
@@ -513,11 +482,11 @@ func TestConcurrentCloseAndReopenKeepTheQueueInStep(t *testing.T) {
 		}
 		close(start)
 		wg.Wait()
-		h := handoffOf(t, st)
-		if listed(t, st) != (h.State != store.HandoffClosed) {
-			t.Fatalf("round %d: state %s but listed in the open queue: %v", round, h.State, listed(t, st))
+		h := stored(t, st)
+		if isOpen(t, st) != (h.State != store.HandoffClosed) {
+			t.Fatalf("round %d: state %s but listed in the open queue: %v", round, h.State, isOpen(t, st))
 		}
-		if n := len(auditOf(t, st)); n != wins {
+		if n := len(trail(t, st)); n != wins {
 			t.Errorf("round %d: %d audit entries for %d transitions", round, n, wins)
 		}
 	}
@@ -558,10 +527,10 @@ func TestCloseBetweenReopenAndItsQueueUpdate(t *testing.T) {
 		if _, err := Reopen(hooked, trLead, "bert", trNow); err != nil {
 			t.Fatal(err)
 		}
-		if h := handoffOf(t, direct); h.State != store.HandoffClosed {
+		if h := stored(t, direct); h.State != store.HandoffClosed {
 			t.Fatalf("final state %s, want closed", h.State)
 		}
-		if listed(t, direct) {
+		if isOpen(t, direct) {
 			t.Error("a closed lead is listed in the open queue")
 		}
 	})
@@ -582,10 +551,10 @@ func TestCloseBetweenReopenAndItsQueueUpdate(t *testing.T) {
 		if _, err := Close(hooked, trLead, "anna", false, "", trNow); err != nil {
 			t.Fatal(err)
 		}
-		if h := handoffOf(t, direct); h.State != store.HandoffOpen {
+		if h := stored(t, direct); h.State != store.HandoffOpen {
 			t.Fatalf("final state %s, want open", h.State)
 		}
-		if !listed(t, direct) {
+		if !isOpen(t, direct) {
 			t.Error("an open lead is missing from the open queue")
 		}
 	})
@@ -641,13 +610,13 @@ func TestQueueFollowsTheChangeDespiteALaggingReplica(t *testing.T) {
 	if _, err := Close(lagging, trLead, "anna", false, "", trNow); err != nil {
 		t.Fatal(err)
 	}
-	if listed(t, direct) {
+	if isOpen(t, direct) {
 		t.Error("a closed lead stayed in the open queue")
 	}
 	if _, err := Reopen(lagging, trLead, "bert", trNow.Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if !listed(t, direct) {
+	if !isOpen(t, direct) {
 		t.Error("a reopened lead is missing from the open queue")
 	}
 }
