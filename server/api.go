@@ -26,6 +26,8 @@ func (p *Plugin) initRouter() *mux.Router {
 	api.HandleFunc("/stats", p.requireAdmin(p.handleStats)).Methods(http.MethodGet)
 	api.HandleFunc("/leads/{lead}/audit", p.requireAdmin(p.handleAuditExport)).Methods(http.MethodGet)
 	api.HandleFunc("/autocomplete/operators", p.handleOperatorAutocomplete).Methods(http.MethodGet)
+	p.initLeadRoutes(api)
+	p.initConnectionRoutes(api)
 	return r
 }
 

