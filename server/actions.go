@@ -1,18 +1,16 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
-	"time"
 
 	"github.com/gorilla/mux"
 	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/pkg/errors"
 
+	"github.com/socialinbox/mattermost-plugin-social-inbox/server/command"
 	"github.com/socialinbox/mattermost-plugin-social-inbox/server/handoff"
 	"github.com/socialinbox/mattermost-plugin-social-inbox/server/intake"
-	"github.com/socialinbox/mattermost-plugin-social-inbox/server/relay"
 	"github.com/socialinbox/mattermost-plugin-social-inbox/server/store"
 )
 
@@ -41,21 +39,19 @@ func (p *Plugin) handleAction(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, msg, status)
 		return
 	}
-	isAdmin := p.API.HasPermissionTo(userID, model.PermissionManageSystem)
-	if !isAdmin {
-		ok, err := p.workspace.isOperator(userID)
-		if err != nil {
-			p.API.LogError("could not check the operator pool", "error", err.Error())
-			writeEphemeral(w, "Something went wrong checking the operator pool. Try again in a moment.")
-			return
-		}
-		if !ok {
-			writeEphemeral(w, "Only members of the operator pool (the queue channel) can work leads. Ask an admin to add you to ~"+p.getConfiguration().queueChannelName()+".")
-			return
-		}
+	user, access, err := p.accessOfID(userID)
+	if err != nil {
+		p.API.LogError("could not check the operator pool", "error", err.Error())
+		writeEphemeral(w, "Something went wrong checking the operator pool. Try again in a moment.")
+		return
 	}
+	if !access.mayWorkLeads() {
+		writeEphemeral(w, p.notOperatorText())
+		return
+	}
+	by := command.User{ID: user.Id, Username: user.Username, Admin: access.Admin, Operator: access.Operator}
 	postID, _ := req.Context["post_id"].(string)
-	writeEphemeral(w, p.applyHandoffAction(userID, isAdmin, leadID, action, postID))
+	writeEphemeral(w, p.applyHandoffAction(by, leadID, action, postID))
 }
 
 // checkActionPost re-loads the clicked post and checks it is our bot's, in the
@@ -79,28 +75,97 @@ func (p *Plugin) checkActionPost(req *model.PostActionIntegrationRequest, action
 	return "", 0
 }
 
-// applyHandoffAction performs a handoff transition and returns what to tell the user.
-func (p *Plugin) applyHandoffAction(userID string, isAdmin bool, leadID, action, postID string) string {
-	now := p.now()
-	var err error
-	switch action {
-	case actionRetry:
-		return p.retryReply(leadID, postID)
-	case actionClaim:
-		_, err = handoff.Claim(p.store, leadID, userID, now)
-	case actionClose:
-		_, err = handoff.Close(p.store, leadID, userID, isAdmin, "", now)
-	case actionRelease:
-		_, err = handoff.Release(p.store, leadID, userID, isAdmin, now)
-	case actionReopen:
-		_, err = handoff.Reopen(p.store, leadID, userID, now)
-	case actionReview:
-		_, err = handoff.Review(p.store, leadID, userID, "flagged from the lead card", now)
-	case actionClear:
-		_, err = handoff.ClearReview(p.store, leadID, userID, isAdmin, now)
-	default:
-		return "Unknown action."
+// applyHandoffAction performs a card button's action and returns what to tell the user.
+func (p *Plugin) applyHandoffAction(by command.User, leadID, action, postID string) string {
+	if action == actionRetry {
+		return p.retryReply(postID, leadID).Message
 	}
+	req := leadAction{By: by, LeadID: leadID, Action: action}
+	if action == actionReview {
+		req.Reason = "flagged from the lead card"
+	}
+	msg, err := p.doLeadAction(req)
+	if err != nil {
+		if !isRefusal(err) {
+			p.API.LogError("card action failed", "action", action, "lead", leadID, "error", err.Error())
+		}
+		return p.actionFailureText(by.ID, err)
+	}
+	return msg
+}
+
+// actionTransfer is not a card button: transfers come from /social and the inbox API.
+const actionTransfer = "transfer"
+
+// leadAction is one handoff action asked for from a card button or the inbox API.
+type leadAction struct {
+	By     command.User
+	LeadID string
+	Action string
+	// Reason explains a close or a review; it may be empty.
+	Reason string
+	// To is the new owner of a transfer; the caller checked that they are an operator.
+	To command.User
+}
+
+var errUnknownAction = errors.New("unknown action")
+
+// doLeadAction performs a handoff action through the transitions /social uses
+// (commandLeads), so whichever surface asked, the card and the queue notice are
+// refreshed, lead_updated is published, and a transfer adds the new owner to the lead
+// channel and posts the notice. It returns the sentence to show, or the handoff
+// package's error (*handoff.StateError, handoff.ErrNoLead), errUnknownAction, or a
+// failure, after which nothing is known to have changed.
+func (p *Plugin) doLeadAction(a leadAction) (string, error) {
+	leads := commandLeads{p: p}
+	var err error
+	switch a.Action {
+	case actionClaim:
+		_, err = leads.Claim(a.LeadID, a.By)
+	case actionClose:
+		_, err = leads.Close(a.LeadID, a.By, a.Reason)
+	case actionRelease:
+		_, err = leads.Release(a.LeadID, a.By)
+	case actionReopen:
+		_, err = leads.Reopen(a.LeadID, a.By)
+	case actionReview:
+		_, err = leads.Review(a.LeadID, a.By, a.Reason)
+	case actionClear:
+		_, err = leads.ClearReview(a.LeadID, a.By)
+	case actionTransfer:
+		_, err = leads.Transfer(a.LeadID, a.By, a.To)
+	default:
+		err = errUnknownAction
+	}
+	if err != nil {
+		return "", err
+	}
+	if a.Action == actionTransfer {
+		if a.To.ID == a.By.ID {
+			return "You now own this lead. Answer in the lead channel: your posts go to the buyer.", nil
+		}
+		return "@" + a.To.Username + " now owns this lead; they were mentioned in the channel.", nil
+	}
+	return map[string]string{
+		actionClaim:   "You claimed this lead. Answer in the lead channel: your posts go to the buyer.",
+		actionRelease: "You released this lead; any operator can claim it now.",
+		actionClose:   "Lead closed. It reopens if the buyer writes again.",
+		actionReopen:  "Lead reopened.",
+		actionReview:  "Lead flagged for policy review: nothing can be sent to the buyer until someone else clears it.",
+		actionClear:   "Policy review cleared: operators can answer again.",
+	}[a.Action], nil
+}
+
+// isRefusal says whether a lead action's error is an answer for the person (the lead
+// is not in a state that allows it, or is gone) rather than a failure to log.
+func isRefusal(err error) bool {
+	var stateErr *handoff.StateError
+	return errors.As(err, &stateErr) || errors.Is(err, handoff.ErrNoLead) || errors.Is(err, errUnknownAction)
+}
+
+// actionFailureText is what userID reads when a lead action did not happen. A refusal
+// names the owner when someone else holds the lead; a failure says nothing changed.
+func (p *Plugin) actionFailureText(userID string, err error) string {
 	var stateErr *handoff.StateError
 	switch {
 	case errors.As(err, &stateErr):
@@ -110,48 +175,10 @@ func (p *Plugin) applyHandoffAction(userID string, isAdmin bool, leadID, action,
 		return stateErr.Reason
 	case errors.Is(err, handoff.ErrNoLead):
 		return "This lead no longer exists."
-	case err != nil:
-		p.API.LogError("card action failed", "action", action, "lead", leadID, "error", err.Error())
-		return "Something went wrong; nothing was changed. Try again in a moment."
+	case errors.Is(err, errUnknownAction):
+		return "Unknown action."
 	}
-	p.refreshLeadViews(leadID)
-	return map[string]string{
-		actionClaim:   "You claimed this lead. Answer in the lead channel: your posts go to the buyer.",
-		actionRelease: "You released this lead; any operator can claim it now.",
-		actionClose:   "Lead closed. It reopens if the buyer writes again.",
-		actionReopen:  "Lead reopened.",
-		actionReview:  "Lead flagged for policy review: nothing can be sent to the buyer until someone else clears it.",
-		actionClear:   "Policy review cleared: operators can answer again.",
-	}[action]
-}
-
-// retryReply puts a failed reply back in its lead's queue and delivers it.
-func (p *Plugin) retryReply(leadID, postID string) string {
-	it, found, err := p.outbox.Get(postID)
-	if err != nil || !found || it.LeadID != leadID {
-		return "This reply cannot be retried: it is not a reply of this lead."
-	}
-	conv, ho, err := p.loadLead(leadID)
-	if err != nil {
-		return "Something went wrong; nothing was changed. Try again in a moment."
-	}
-	if d := relay.Decide(conv, ho, it.AuthorID, p.policy(), p.now()); d.Mode == relay.Blocked {
-		return "Still not possible: " + d.Reason
-	}
-	if it, err = p.outbox.Retry(postID); err != nil {
-		return "Something went wrong; nothing was changed. Try again in a moment."
-	}
-	if it.State != relay.StatePending {
-		return "This reply is not waiting for a retry (it was " + it.State + ")."
-	}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), sendTimeout*time.Duration(len(it.Parts)+1))
-		defer cancel()
-		if err := p.outbox.Drain(ctx, leadID); err != nil {
-			p.API.LogWarn("retried reply delivery interrupted; the retry job continues it", "lead", leadID, "error", err.Error())
-		}
-	}()
-	return "Sending again."
+	return "Something went wrong; nothing was changed. Try again in a moment."
 }
 
 // refreshLeadViews re-renders the lead card and the queue notice from the records.

@@ -53,7 +53,7 @@ func (p *Plugin) withRecovery(next http.Handler) http.Handler {
 func (p *Plugin) requireUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Mattermost-User-Id") == "" {
-			http.Error(w, "not authorized", http.StatusUnauthorized)
+			respondError(w, http.StatusUnauthorized, "Log in to Mattermost to use the Social Inbox.")
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -63,8 +63,8 @@ func (p *Plugin) ExecuteCommand(_ *plugin.Context, args *model.CommandArgs) (*mo
 // operators and admins get the list.
 func (p *Plugin) handleOperatorAutocomplete(w http.ResponseWriter, r *http.Request) {
 	items := []model.AutocompleteListItem{}
-	user, err := commandLeads{p: p}.User(r.Header.Get("Mattermost-User-Id"))
-	if err == nil && (user.Operator || user.Admin) {
+	_, access, err := p.accessOfID(r.Header.Get("Mattermost-User-Id"))
+	if err == nil && access.mayWorkLeads() {
 		if items, err = p.operatorItems(); err != nil {
 			p.API.LogWarn("could not list the operator pool for autocomplete", "error", err.Error())
 			items = []model.AutocompleteListItem{}
@@ -103,16 +103,11 @@ type commandLeads struct{ p *Plugin }
 var _ command.Leads = commandLeads{}
 
 func (l commandLeads) toUser(u *model.User) (command.User, error) {
-	out := command.User{ID: u.Id, Username: u.Username, Admin: l.p.API.HasPermissionTo(u.Id, model.PermissionManageSystem)}
-	if u.IsBot || u.DeleteAt != 0 {
-		return out, nil
-	}
-	op, err := l.p.workspace.isOperator(u.Id)
+	a, err := l.p.accessOf(u)
 	if err != nil {
 		return command.User{}, err
 	}
-	out.Operator = op
-	return out, nil
+	return command.User{ID: u.Id, Username: u.Username, Admin: a.Admin, Operator: a.Operator}, nil
 }
 
 func (l commandLeads) User(userID string) (command.User, error) {
@@ -266,13 +261,19 @@ func (l commandLeads) AddNote(leadID string, by command.User, text string) error
 }
 
 func (l commandLeads) load(leadID string) (*store.Conversation, *store.Handoff, error) {
+	return l.p.leadRecords(leadID)
+}
+
+// leadRecords loads a lead's conversation and handoff; handoff.ErrNoLead when either is
+// missing.
+func (p *Plugin) leadRecords(leadID string) (*store.Conversation, *store.Handoff, error) {
 	var conv store.Conversation
 	var ho store.Handoff
-	foundConv, err := l.p.store.Get(store.ConversationKey(leadID), &conv)
+	foundConv, err := p.store.Get(store.ConversationKey(leadID), &conv)
 	if err != nil {
 		return nil, nil, err
 	}
-	foundHo, err := l.p.store.Get(store.HandoffKey(leadID), &ho)
+	foundHo, err := p.store.Get(store.HandoffKey(leadID), &ho)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -280,6 +281,38 @@ func (l commandLeads) load(leadID string) (*store.Conversation, *store.Handoff, 
 		return nil, nil, handoff.ErrNoLead
 	}
 	return &conv, &ho, nil
+}
+
+// loadConcurrently calls load for every ID with at most queueLoadWorkers calls in
+// flight (each lead costs a few KV round trips) and returns the results in the order
+// of ids. A record that cannot be loaded is logged and left out: one unreadable lead
+// must not hide the rest of the queue. what names the records for the log.
+func loadConcurrently[T any](p *Plugin, ids []string, what string, load func(id string) (T, error)) []T {
+	out := make([]*T, len(ids))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, queueLoadWorkers)
+	for i, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int, id string) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			v, err := load(id)
+			if err != nil {
+				p.API.LogWarn("could not load "+what+"; it is left out", "id", id, "error", err.Error())
+				return
+			}
+			out[i] = &v
+		}(i, id)
+	}
+	wg.Wait()
+	loaded := make([]T, 0, len(ids))
+	for _, v := range out {
+		if v != nil {
+			loaded = append(loaded, *v)
+		}
+	}
+	return loaded
 }
 
 func msTime(ms int64) time.Time {
@@ -297,11 +330,17 @@ func (l commandLeads) window(conv *store.Conversation) command.Window {
 		HumanAgentUntil:   msTime(conv.HumanAgentExpiresAt),
 		HumanAgentEnabled: l.p.getConfiguration().EnableHumanAgentTag,
 	}
-	// The comment ID is cleared once its one private reply is used.
-	if conv.PrivateReplyComment != "" {
-		w.PrivateReplyUntil = msTime(conv.PrivateReplyUntil)
-	}
+	w.PrivateReplyUntil = msTime(privateReplyUntil(conv))
 	return w
+}
+
+// privateReplyUntil ends the time for the one private reply to a comment, or is 0 when
+// there is no unused private reply: the comment ID is cleared once it is used.
+func privateReplyUntil(conv *store.Conversation) int64 {
+	if conv.PrivateReplyComment == "" {
+		return 0
+	}
+	return conv.PrivateReplyUntil
 }
 
 func (l commandLeads) Status(leadID string) (command.Status, error) {
@@ -326,20 +365,27 @@ func (l commandLeads) Status(leadID string) (command.Status, error) {
 		Window:          l.window(conv),
 	}
 	if st.Handoff.UnderReview {
-		// The reason of a review lives in its audit event; the handoff record only
-		// carries the flag.
-		trail, err := l.p.store.AuditTrail(leadID)
-		if err != nil {
+		if st.ReviewReason, err = l.p.reviewReason(leadID); err != nil {
 			return command.Status{}, err
-		}
-		for i := len(trail) - 1; i >= 0; i-- {
-			if trail[i].Action == "handoff.review_requested" {
-				st.ReviewReason = trail[i].Detail
-				break
-			}
 		}
 	}
 	return st, nil
+}
+
+// reviewReason is why a lead under review was put there. The reason lives in its
+// audit event; the handoff record only carries the flag, so callers ask only for leads
+// under review.
+func (p *Plugin) reviewReason(leadID string) (string, error) {
+	trail, err := p.store.AuditTrail(leadID)
+	if err != nil {
+		return "", err
+	}
+	for i := len(trail) - 1; i >= 0; i-- {
+		if trail[i].Action == "handoff.review_requested" {
+			return trail[i].Detail, nil
+		}
+	}
+	return "", nil
 }
 
 func (l commandLeads) OpenLeads() ([]command.Summary, error) {
@@ -347,39 +393,20 @@ func (l commandLeads) OpenLeads() ([]command.Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*command.Summary, len(ids))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, queueLoadWorkers)
-	for i, id := range ids {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(i int, id string) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			conv, ho, err := l.load(id)
-			if err != nil {
-				// One unreadable lead must not hide the rest of the queue.
-				l.p.API.LogWarn("could not load an open lead for the queue", "lead", id, "error", err.Error())
-				return
-			}
-			out[i] = &command.Summary{
-				LeadID:      id,
-				ChannelName: conv.ChannelName,
-				Contact:     conv.ContactName,
-				Platform:    meta.Platform(conv.Platform).Label(),
-				Handoff:     handoffView(ho),
-				Window:      l.window(conv),
-			}
-		}(i, id)
-	}
-	wg.Wait()
-	leads := make([]command.Summary, 0, len(ids))
-	for _, s := range out {
-		if s != nil {
-			leads = append(leads, *s)
+	return loadConcurrently(l.p, ids, "an open lead for the queue", func(id string) (command.Summary, error) {
+		conv, ho, err := l.load(id)
+		if err != nil {
+			return command.Summary{}, err
 		}
-	}
-	return leads, nil
+		return command.Summary{
+			LeadID:      id,
+			ChannelName: conv.ChannelName,
+			Contact:     conv.ContactName,
+			Platform:    meta.Platform(conv.Platform).Label(),
+			Handoff:     handoffView(ho),
+			Window:      l.window(conv),
+		}, nil
+	}), nil
 }
 
 func (l commandLeads) AuditTrail(leadID string) ([]command.AuditEntry, error) {

@@ -372,3 +372,39 @@ func (e *env) waitFor(cond func() bool, what string) {
 	}
 	e.t.Fatalf("timed out waiting for %s", what)
 }
+
+// api calls an inbox API route (path below /api/v1) on a node as userID, the way the
+// server forwards an authenticated request; an empty userID is a request without a
+// session. body is sent as is when it is a string, JSON-encoded otherwise (nil: none).
+func (e *env) api(node int, userID, method, path string, body any) *httptest.ResponseRecorder {
+	e.t.Helper()
+	var reader *bytes.Reader
+	switch b := body.(type) {
+	case nil:
+		reader = bytes.NewReader(nil)
+	case string:
+		reader = bytes.NewReader([]byte(b))
+	default:
+		data, err := json.Marshal(b)
+		require.NoError(e.t, err)
+		reader = bytes.NewReader(data)
+	}
+	r := httptest.NewRequest(method, "/api/v1"+path, reader)
+	if userID != "" {
+		r.Header.Set("Mattermost-User-Id", userID)
+	}
+	rec := httptest.NewRecorder()
+	e.nodes[node].ServeHTTP(nil, rec, r)
+	return rec
+}
+
+// wsEvents lists the published websocket events with this name, in order.
+func (e *env) wsEvents(event string) []mmfake.WebSocketEvent {
+	var out []mmfake.WebSocketEvent
+	for _, ev := range e.srv.WebSocketEvents() {
+		if ev.Event == event {
+			out = append(out, ev)
+		}
+	}
+	return out
+}

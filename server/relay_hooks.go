@@ -93,6 +93,16 @@ func (p *Plugin) loadLead(leadID string) (*store.Conversation, *store.Handoff, e
 	return &conv, &ho, nil
 }
 
+// blockedReason is what an operator reads about a blocked reply: the decision's reason,
+// naming the owner when someone else holds the lead. The inbox API shows the same
+// sentence before the operator types.
+func (p *Plugin) blockedReason(d relay.Decision) string {
+	if d.OwnerID != "" {
+		return fmt.Sprintf("This lead is claimed by %s, so your message was not sent to the buyer. Ask them to release or transfer it, or use /social note for an internal note.", p.workspace.username(d.OwnerID))
+	}
+	return d.Reason
+}
+
 func (p *Plugin) policy() relay.Policy {
 	return relay.Policy{HumanAgentEnabled: p.getConfiguration().EnableHumanAgentTag}
 }
@@ -112,11 +122,7 @@ func (p *Plugin) MessageWillBePosted(_ *plugin.Context, post *model.Post) (*mode
 	}
 	d := relay.Decide(conv, ho, post.UserId, p.policy(), p.now())
 	if d.Mode == relay.Blocked {
-		reason := d.Reason
-		if d.OwnerID != "" {
-			reason = fmt.Sprintf("This lead is claimed by %s, so your message was not sent to the buyer. Ask them to release or transfer it, or use /social note for an internal note.", p.workspace.username(d.OwnerID))
-		}
-		return nil, reason
+		return nil, p.blockedReason(d)
 	}
 	if reason := checkReplyShape(conv, d, post); reason != "" {
 		return nil, reason
@@ -229,12 +235,14 @@ func (p *Plugin) MessageHasBeenDeleted(_ *plugin.Context, post *model.Post) {
 	msg := "Meta cannot unsend a message: the buyer still has the reply you deleted here."
 	if canceled {
 		msg = "Your deleted reply had not been delivered yet; it will not be sent."
+		p.publishDelivery(it, false)
 	}
 	p.API.SendEphemeralPost(post.UserId, &model.Post{ChannelId: post.ChannelId, Message: msg})
 }
 
 // outboxNotifier shows delivery state with the bot's reactions on the operator's post,
-// visible on every client, mobile included, without editing the operator's post.
+// visible on every client, mobile included, without editing the operator's post, and
+// publishes delivery_updated for the webapp.
 type outboxNotifier struct{ p *Plugin }
 
 func (n outboxNotifier) react(postID, add, remove string) {
@@ -248,15 +256,20 @@ func (n outboxNotifier) react(postID, add, remove string) {
 	}
 }
 
-func (n outboxNotifier) Pending(it *relay.Item) { n.react(it.PostID, emojiPending, "") }
+func (n outboxNotifier) Pending(it *relay.Item) {
+	n.react(it.PostID, emojiPending, "")
+	n.p.publishDelivery(it, false)
+}
 
 func (n outboxNotifier) Delivered(it *relay.Item) {
 	n.react(it.PostID, emojiDelivered, emojiPending)
+	n.p.publishDelivery(it, false)
 	n.p.workspace.LeadUpdated(it.LeadID, it.ChannelID)
 }
 
 // Retrying audits a failed attempt that will be retried (or confirmed by the echo).
 func (n outboxNotifier) Retrying(it *relay.Item) {
+	n.p.publishDelivery(it, false)
 	if err := n.p.store.AppendAudit(it.LeadID, store.AuditEvent{
 		ID: fmt.Sprintf("send_retry:%s:%d", it.PostID, it.Attempts), At: n.p.now().UnixMilli(), Actor: store.ActorUser,
 		ActorID: it.AuthorID, Action: "message.send_retry", Subject: it.PostID, After: it.ErrorClass, Detail: it.Error,
@@ -266,7 +279,57 @@ func (n outboxNotifier) Retrying(it *relay.Item) {
 }
 
 func (n outboxNotifier) Failed(it *relay.Item) {
+	n.p.publishDelivery(it, n.p.canRetry(it))
 	n.p.notifyFailure(it, it.Error)
+}
+
+// publishDelivery sends delivery_updated with the reply's state as GET /deliveries
+// shows it. retryable is only meaningful for a failed reply (see canRetry).
+func (p *Plugin) publishDelivery(it *relay.Item, retryable bool) {
+	d := deliveryOf(it, retryable)
+	p.workspace.DeliveryUpdated(deliveryEvent{
+		PostID: d.PostID, LeadID: d.LeadID, ChannelID: it.ChannelID,
+		State: d.State, Error: d.Error, Retryable: d.Retryable,
+	})
+}
+
+// canRetry says whether Retry would send a failed reply again now: the same check the
+// Retry button makes (the lead's window and handoff let the author answer).
+func (p *Plugin) canRetry(it *relay.Item) bool {
+	if it.State != relay.StateFailed {
+		return false
+	}
+	conv, ho, err := p.loadLead(it.LeadID)
+	if err != nil {
+		p.API.LogWarn("could not load a lead to tell whether a reply can be retried", "lead", it.LeadID, "error", err.Error())
+		return false
+	}
+	return relay.Decide(conv, ho, it.AuthorID, p.policy(), p.now()).Mode != relay.Blocked
+}
+
+// retryOutcome is what a Retry did; the card button shows the message, the REST API
+// also maps the outcome to a status.
+type retryOutcome int
+
+const (
+	// retryStarted: the reply is queued again and being sent.
+	retryStarted retryOutcome = iota
+	// retryUnknownReply: the post is not a reply in the outbox (of this lead).
+	retryUnknownReply
+	// retryNotFailed: the reply is not waiting for a retry (sent, pending, canceled).
+	retryNotFailed
+	// retryBlocked: Meta's window or the handoff still does not allow the author to send.
+	retryBlocked
+	// retryBroken: the store failed; nothing was changed.
+	retryBroken
+)
+
+// retryResult is the outcome of retryReply, with the reply's outbox record as it is
+// now (nil when it is unknown or could not be read) and the sentence to show.
+type retryResult struct {
+	Outcome retryOutcome
+	Item    *relay.Item
+	Message string
 }
 
 // notifyFailure marks the post and answers in its thread with the reason and a Retry
@@ -296,6 +359,50 @@ func (p *Plugin) notifyFailure(it *relay.Item, reason string) {
 		p.API.LogWarn("could not audit a delivery failure", "error", err.Error())
 	}
 	p.workspace.LeadUpdated(it.LeadID, it.ChannelID)
+}
+
+// retryReply puts a failed reply back in its lead's queue and delivers it: the Retry
+// button and POST /deliveries/{post_id}/retry. leadID, when set, is the lead the reply
+// must belong to (the button's signed lead).
+func (p *Plugin) retryReply(postID, leadID string) retryResult {
+	const broken = "Something went wrong; nothing was changed. Try again in a moment."
+	it, found, err := p.outbox.Get(postID)
+	if err != nil {
+		p.API.LogError("could not read a reply to retry it", "post_id", postID, "error", err.Error())
+		return retryResult{Outcome: retryBroken, Message: broken}
+	}
+	if !found || (leadID != "" && it.LeadID != leadID) {
+		return retryResult{Outcome: retryUnknownReply, Message: "This reply cannot be retried: it is not a reply of this lead."}
+	}
+	if it.State != relay.StateFailed {
+		return retryResult{Outcome: retryNotFailed, Item: it, Message: "This reply is not waiting for a retry (it was " + it.State + ")."}
+	}
+	conv, ho, err := p.loadLead(it.LeadID)
+	if err != nil {
+		p.API.LogError("could not load a lead to retry a reply", "lead", it.LeadID, "post_id", postID, "error", err.Error())
+		return retryResult{Outcome: retryBroken, Item: it, Message: broken}
+	}
+	if d := relay.Decide(conv, ho, it.AuthorID, p.policy(), p.now()); d.Mode == relay.Blocked {
+		return retryResult{Outcome: retryBlocked, Item: it, Message: "Still not possible: " + p.blockedReason(d)}
+	}
+	retried, err := p.outbox.Retry(postID)
+	if err != nil {
+		p.API.LogError("could not queue a reply again", "lead", it.LeadID, "post_id", postID, "error", err.Error())
+		return retryResult{Outcome: retryBroken, Item: it, Message: broken}
+	}
+	if retried.State != relay.StatePending {
+		// Someone else retried (or it was canceled) since it was read.
+		return retryResult{Outcome: retryNotFailed, Item: retried, Message: "This reply is not waiting for a retry (it was " + retried.State + ")."}
+	}
+	p.publishDelivery(retried, false)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), sendTimeout*time.Duration(len(retried.Parts)+1))
+		defer cancel()
+		if err := p.outbox.Drain(ctx, retried.LeadID); err != nil {
+			p.API.LogWarn("retried reply delivery interrupted; the retry job continues it", "lead", retried.LeadID, "error", err.Error())
+		}
+	}()
+	return retryResult{Outcome: retryStarted, Item: retried, Message: "Sending again."}
 }
 
 // onSent records what Meta accepted: the message ID (so its echo is recognised), the

@@ -33,6 +33,7 @@ type workspace struct {
 	// queueMu serialises setting up the queue channel on this node.
 	queueMu   sync.Mutex
 	teamID    string
+	teamName  string
 	queueID   string
 	botInTeam bool
 	usernames map[string]string
@@ -46,7 +47,7 @@ func newWorkspace(p *Plugin) *workspace {
 func (w *workspace) reset() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.teamID, w.queueID, w.botInTeam = "", "", false
+	w.teamID, w.teamName, w.queueID, w.botInTeam = "", "", "", false
 }
 
 func (w *workspace) team() (string, error) {
@@ -69,8 +70,19 @@ func (w *workspace) team() (string, error) {
 		}
 		w.botInTeam = true
 	}
-	w.teamID = team.Id
+	w.teamID, w.teamName = team.Id, team.Name
 	return w.teamID, nil
+}
+
+// TeamName is the name (the URL part) of the team that holds lead channels. It is the
+// resolved team's own name, not the setting as typed, so that links built from it work.
+func (w *workspace) TeamName() (string, error) {
+	if _, err := w.team(); err != nil {
+		return "", err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.teamName, nil
 }
 
 // QueueChannelID returns the queue channel, creating it (private) when it is missing.
@@ -156,6 +168,52 @@ func (w *workspace) ensureMember(channelID, userID string) error {
 		return nil
 	}
 	return appErr
+}
+
+// leadAccess is what the rule of who may work leads knows about a user.
+type leadAccess struct {
+	// Admin: a system admin.
+	Admin bool
+	// Operator: an active, human member of the operator pool (the queue channel).
+	Operator bool
+}
+
+// mayWorkLeads is the one rule of who may see and work leads, applied by the card
+// buttons, the REST API and /social alike: system admins and the operator pool.
+func (a leadAccess) mayWorkLeads() bool { return a.Admin || a.Operator }
+
+// accessOf reads the facts the rule needs. Bots and deactivated accounts are never
+// operators: the pool is people, and lead channels only add people (operators).
+func (p *Plugin) accessOf(u *model.User) (leadAccess, error) {
+	a := leadAccess{Admin: p.API.HasPermissionTo(u.Id, model.PermissionManageSystem)}
+	if u.IsBot || u.DeleteAt != 0 {
+		return a, nil
+	}
+	op, err := p.workspace.isOperator(u.Id)
+	if err != nil {
+		return leadAccess{}, err
+	}
+	a.Operator = op
+	return a, nil
+}
+
+// accessOfID is accessOf for a user ID, such as the server-set Mattermost-User-Id. An
+// unknown user has no access (and a nil user).
+func (p *Plugin) accessOfID(userID string) (*model.User, leadAccess, error) {
+	u, appErr := p.API.GetUser(userID)
+	if appErr != nil {
+		if appErr.StatusCode == http.StatusNotFound {
+			return nil, leadAccess{}, nil
+		}
+		return nil, leadAccess{}, errors.Wrap(appErr, "load user")
+	}
+	a, err := p.accessOf(u)
+	return u, a, err
+}
+
+// notOperatorText tells someone outside the pool how to get in.
+func (p *Plugin) notOperatorText() string {
+	return "Only members of the operator pool (~" + p.getConfiguration().queueChannelName() + ") can work leads. Ask an admin to add you."
 }
 
 // isOperator reports whether the user is in the operator pool.
@@ -297,24 +355,59 @@ func (w *workspace) LeadUpdated(leadID, channelID string) {
 		&model.WebsocketBroadcast{ChannelId: channelID})
 }
 
-// username returns "@name" for a user ID, cached per node (usernames rarely change and
-// a stale one only affects a label).
+// deliveryEvent is the payload of delivery_updated. It crosses the plugin RPC (gob),
+// so it holds only strings and a bool.
+type deliveryEvent struct {
+	PostID    string
+	LeadID    string
+	ChannelID string
+	State     string
+	Error     string
+	Retryable bool
+}
+
+// DeliveryUpdated tells the lead channel's members (the operators) that a reply's
+// delivery state changed, so the state under the post follows without polling.
+func (w *workspace) DeliveryUpdated(ev deliveryEvent) {
+	if ev.ChannelID == "" {
+		return
+	}
+	w.p.API.PublishWebSocketEvent("delivery_updated", map[string]any{
+		"post_id":    ev.PostID,
+		"lead_id":    ev.LeadID,
+		"channel_id": ev.ChannelID,
+		"state":      ev.State,
+		"error":      ev.Error,
+		"retryable":  ev.Retryable,
+	}, &model.WebsocketBroadcast{ChannelId: ev.ChannelID})
+}
+
+// username returns "@name" for a user ID, or "a former user" when the account is gone.
 func (w *workspace) username(userID string) string {
+	name, ok := w.bareUsername(userID)
+	if !ok {
+		return "a former user"
+	}
+	return "@" + name
+}
+
+// bareUsername returns the username without "@", cached per node (usernames rarely
+// change and a stale one only affects a label); ok is false when the user is unknown.
+func (w *workspace) bareUsername(userID string) (string, bool) {
 	w.mu.Lock()
 	name, ok := w.usernames[userID]
 	w.mu.Unlock()
 	if ok {
-		return name
+		return name, true
 	}
 	user, appErr := w.p.API.GetUser(userID)
 	if appErr != nil {
-		return "a former user"
+		return "", false
 	}
-	name = "@" + user.Username
 	w.mu.Lock()
-	w.usernames[userID] = name
+	w.usernames[userID] = user.Username
 	w.mu.Unlock()
-	return name
+	return user.Username, true
 }
 
 func trimTo(s string, n int) string {

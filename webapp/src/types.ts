@@ -63,7 +63,6 @@ export type LeadView = {
     send: LeadSend;
     last_excerpt?: string;
     unanswered: boolean;
-    inbound_count: number;
     first_response_at?: number;
     updated_at: number;
 };
