@@ -61,9 +61,15 @@ func (p *Plugin) requireUser(next http.Handler) http.Handler {
 }
 
 func (p *Plugin) requireAdmin(next http.HandlerFunc) http.HandlerFunc {
+	return p.requireAdminSaying("Only system admins can do this.", next)
+}
+
+// requireAdminSaying lets system admins through and answers anyone else 403 with the
+// refusal as a JSON sentence.
+func (p *Plugin) requireAdminSaying(refusal string, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !p.API.HasPermissionTo(r.Header.Get("Mattermost-User-Id"), model.PermissionManageSystem) {
-			http.Error(w, "only system admins may do this", http.StatusForbidden)
+			respondError(w, http.StatusForbidden, refusal)
 			return
 		}
 		next(w, r)

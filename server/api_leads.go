@@ -86,7 +86,10 @@ func callerOf(r *http.Request) command.User {
 func respondJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	enc := json.NewEncoder(w)
+	// Sentences quote paths like "System Console > Plugins"; keep them readable.
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
 }
 
 // respondError answers {"error": msg}; msg is a sentence for the person, never an

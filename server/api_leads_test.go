@@ -163,10 +163,10 @@ func TestLeadViewShape(t *testing.T) {
 			"human_agent_until":   ms(cmdMessengerAt.Add(7 * 24 * time.Hour).UnixMilli()),
 			"human_agent_enabled": false,
 		},
-		"send":          map[string]any{"mode": "response", "until": ms(cmdMessengerAt.Add(24 * time.Hour).UnixMilli())},
-		"last_excerpt":  conv.LastExcerpt,
-		"unanswered":    true,
-		"updated_at":    ms(max(conv.UpdatedAt, ho.UpdatedAt)),
+		"send":         map[string]any{"mode": "response", "until": ms(cmdMessengerAt.Add(24 * time.Hour).UnixMilli())},
+		"last_excerpt": conv.LastExcerpt,
+		"unanswered":   true,
+		"updated_at":   ms(max(conv.UpdatedAt, ho.UpdatedAt)),
 	}, got)
 	require.NotEmpty(t, conv.LastExcerpt)
 }

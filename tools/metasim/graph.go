@@ -37,7 +37,10 @@ it with System Console > Plugins > Social Inbox > Graph API base URL = http://12
        locale/timezone/gender answer 100/2018247.
   GET  /{version}/{page-id}?fields=...         the Page (name, instagram_business_account)
   GET|POST|DELETE /{version}/{page-id}/subscribed_apps
-  GET  /{version}/debug_token?input_token=...  token debug (is_valid, expires_at, scopes)
+  GET  /{version}/{ig-id}?fields=id,username    the Instagram professional account
+  GET  /{version}/debug_token?input_token=...  token debug (is_valid, expires_at, scopes);
+       an app token (<app-id>|<secret>) of another app than --app-id answers Meta's
+       (#100) "The App_id in the input_token did not match the Viewing App"
   GET  /media/<name>                           a small generated PNG (no token needed)
 
 Instagram or Messenger? A send is Instagram when it goes to /{ig-id}/messages, answers a

@@ -249,6 +249,12 @@ func (g *graphStandIn) debugToken(w http.ResponseWriter, req *graphRequest) {
 		g.writeError(w, req, paramError("The parameter input_token is required"))
 		return
 	}
+	// Meta only describes a token to the app that issued it: an app access token
+	// (<app id>|<app secret>) of another app gets this error, never the data.
+	if appID, _, isAppToken := strings.Cut(req.token, "|"); isAppToken && appID != g.cfg.AppID {
+		g.writeError(w, req, paramError("The App_id in the input_token did not match the Viewing App"))
+		return
+	}
 	now := time.Now()
 	data := map[string]any{
 		"app_id":      g.cfg.AppID,

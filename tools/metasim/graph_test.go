@@ -435,7 +435,7 @@ func TestDebugToken(t *testing.T) {
 			} `json:"error"`
 		} `json:"data"`
 	}
-	a := gt.do(http.MethodGet, "/v26.0/debug_token?input_token="+testPageToken, "app|token", nil)
+	a := gt.do(http.MethodGet, "/v26.0/debug_token?input_token="+testPageToken, defaultAppID+"|"+testSecret, nil)
 	require.Equal(t, http.StatusOK, a.Status)
 	require.NoError(t, json.Unmarshal(a.Body, &answer))
 	assert.True(t, answer.Data.IsValid)
@@ -454,6 +454,13 @@ func TestDebugToken(t *testing.T) {
 
 	a = gt.do(http.MethodGet, "/v26.0/debug_token", "", nil)
 	assert.Contains(t, decodeGraphError(t, a).Error.Message, "input_token is required")
+
+	// Meta describes a token only to its own app.
+	a = gt.do(http.MethodGet, "/v26.0/debug_token?input_token="+testPageToken, "999000111222333|"+testSecret, nil)
+	assert.Equal(t, http.StatusBadRequest, a.Status)
+	e := decodeGraphError(t, a).Error
+	assert.Equal(t, 100, e.Code)
+	assert.Equal(t, "(#100) The App_id in the input_token did not match the Viewing App", e.Message)
 }
 
 func TestMediaIsASmallPNG(t *testing.T) {
