@@ -8,6 +8,7 @@ import type React from 'react';
 import type {BaseWebSocketMessage} from '@mattermost/client';
 import type {Channel, ChannelMembership} from '@mattermost/types/channels';
 import type {Post} from '@mattermost/types/posts';
+import type {ProductScope} from '@mattermost/types/products';
 import type {GlobalState} from '@mattermost/types/store';
 
 export type UniqueIdentifier = string;
@@ -80,6 +81,27 @@ export type SlashCommandWillBePostedHook = (
     args: SlashCommandContextArgs,
 ) => SlashCommandWillBePostedResult | Promise<SlashCommandWillBePostedResult>;
 
+// Return {post} to send it (possibly changed) or {error: {message}} to keep the draft
+// and show the message to the user.
+export type MessageWillBePostedResult = {post: Post} | {error: {message: string}};
+
+export type MessageWillBePostedHook = (post: Post) => MessageWillBePostedResult | Promise<MessageWillBePostedResult>;
+
+// Props Mattermost passes to a component registered with registerPostEditorActionComponent
+// (the formatting bar of the message box). draft is the host's PostDraft; only the
+// fields read here are typed.
+export type PostEditorActionProps = {
+    draft?: {channelId?: string; rootId?: string; message?: string};
+    getSelectedText?: () => {start?: number; end?: number};
+    updateText?: (message: string) => void;
+};
+
+// Props Mattermost passes to a component registered with registerPostMessageAttachmentComponent.
+export type PostMessageAttachmentProps = {
+    postId: string;
+    onHeightChange?: (height: number) => void;
+};
+
 export interface PluginRegistry {
 
     // Adds a button to the channel header (or the plugin dropdown when several
@@ -123,6 +145,33 @@ export interface PluginRegistry {
     registerReconnectHandler(handler: () => void): void;
 
     registerReducer<S>(reducer: PluginReducer<S>): void;
+
+    // Renders under the message of every post (props: PostMessageAttachmentProps).
+    registerPostMessageAttachmentComponent(component: React.ElementType): UniqueIdentifier;
+
+    // The methods below are newer, internal or absent on some Mattermost versions and
+    // clients, so they are optional: call them only when present.
+
+    // An icon in the app bar (the right-hand column of icons). action gets the current
+    // channel and membership; supportedProductIds null means Channels.
+    registerAppBarComponent?(
+        iconUrl: string,
+        action: ChannelHeaderButtonAction,
+        tooltipText: ReactResolvable,
+        supportedProductIds?: ProductScope,
+    ): UniqueIdentifier;
+
+    // INTERNAL in Mattermost: rendered at the top of the center channel's post list, in
+    // place of a channel toast, with no props.
+    registerChannelToastComponent?(component: React.ElementType): UniqueIdentifier;
+
+    // A component in the message box's formatting bar.
+    registerPostEditorActionComponent?(
+        component: React.ElementType<PostEditorActionProps>,
+    ): UniqueIdentifier;
+
+    // Runs before a post typed by the user is sent; an async hook holds the post until it resolves.
+    registerMessageWillBePostedHook?(hook: MessageWillBePostedHook): UniqueIdentifier;
 }
 
 export interface MattermostPlugin {
@@ -130,8 +179,15 @@ export interface MattermostPlugin {
     uninitialize?(): void;
 }
 
+// What the host exposes as window.WebappUtils; only browserHistory (react-router's
+// history, whose basename already includes the site's subpath) is used here.
+export type WebappUtils = {
+    browserHistory: {push(path: string): void};
+};
+
 declare global {
     interface Window {
         registerPlugin(pluginId: string, plugin: MattermostPlugin): void;
+        WebappUtils?: WebappUtils;
     }
 }
