@@ -1,5 +1,6 @@
 # Social Inbox — build, test and deploy the Mattermost plugin.
-# `make dist` builds the installable bundle; `make test` runs every Go and webapp test.
+# `make dist` builds the installable bundle; `make test` runs every Go and webapp test and
+# the browser test.
 
 GO            ?= go
 NPM           ?= npm
@@ -11,13 +12,16 @@ FUZZTIME      ?= 30s
 GO_PACKAGES   := ./server/... ./build/... ./tools/...
 
 .PHONY: all apply server webapp webapp-deps bundle dist deploy test test-go test-webapp \
-        check-style bench fuzz e2e mock clean help
+        test-browser check-style bench fuzz e2e mock clean help
 
 all: check-style test dist
 
 help:
 	@echo "make dist         build $(BUNDLE) (linux-amd64, linux-arm64, webapp)"
-	@echo "make test         run every Go test (with -race) and the webapp tests"
+	@echo "make test         run every Go test (with -race), the webapp tests and the browser test"
+	@echo "make test-browser load the built webapp bundle into headless Chromium (Debian's chromium)"
+	@echo "                  and check the inbox, lead header and delivery state; screenshots in"
+	@echo "                  webapp/browser-test/out/"
 	@echo "make e2e          run the real-server tests (real Mattermost + PostgreSQL) against the bundle"
 	@echo "make bench        run the benchmarks"
 	@echo "make fuzz         fuzz the webhook parser for FUZZTIME (default 30s)"
@@ -66,14 +70,22 @@ deploy: dist
 		"$(MM_SERVICESETTINGS_SITEURL)/api/v4/plugins/$(PLUGIN_ID)/enable" >/dev/null
 	@echo "deployed and enabled $(PLUGIN_ID) $(PLUGIN_VERSION)"
 
-## test: every Go test (race detector on) and the webapp tests.
-test: test-go test-webapp
+## test: every Go test (race detector on), the webapp tests and the browser test.
+test: test-go test-webapp test-browser
 
 test-go: apply
 	$(GO) test -race -count=1 $(GO_PACKAGES)
 
 test-webapp: apply webapp-deps
 	cd webapp && $(NPM) test
+
+## test-browser: the real webapp bundle in headless Chromium (Debian's /usr/bin/chromium, or
+## CHROMIUM_PATH; never a downloaded browser) on a stand-in for the Mattermost webapp
+## (webapp/browser-test/). Builds the bundle and the host page first.
+test-browser: webapp
+	cd webapp && ./node_modules/.bin/tsc -p browser-test/tsconfig.json
+	cd webapp && ./node_modules/.bin/webpack --config browser-test/webpack.host.config.js
+	cd webapp && node browser-test/run.mjs
 
 check-style: apply webapp-deps
 	@out=$$(gofmt -l server build tools); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -95,4 +107,4 @@ mock:
 	$(GO) generate ./server/...
 
 clean:
-	rm -rf dist server/dist webapp/dist
+	rm -rf dist server/dist webapp/dist webapp/browser-test/out webapp/browser-test/dist
