@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"github.com/pkg/errors"
+
+	"github.com/socialinbox/mattermost-plugin-social-inbox/server/meta"
 )
 
 // Inspection calls: what the System Console connection check asks Meta about the
@@ -80,31 +81,6 @@ type SubscribedApp struct {
 	SubscribedFields []string
 }
 
-// flexID reads an ID Meta sends as a JSON string or, in some answers, a number.
-type flexID string
-
-func (f *flexID) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if bytes.Equal(b, []byte("null")) {
-		*f = ""
-		return nil
-	}
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*f = flexID(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return err
-	}
-	*f = flexID(n.String())
-	return nil
-}
-
 // unixTime reads Meta's Unix seconds; 0 (or absent) is the zero time.
 type unixTime int64
 
@@ -133,19 +109,19 @@ func (c *Client) DebugToken(ctx context.Context, appID, appSecret, inputToken st
 	}
 	var out struct {
 		Data struct {
-			AppID               flexID   `json:"app_id"`
-			Type                string   `json:"type"`
-			Application         string   `json:"application"`
-			ProfileID           flexID   `json:"profile_id"`
-			UserID              flexID   `json:"user_id"`
-			IsValid             bool     `json:"is_valid"`
-			ExpiresAt           unixTime `json:"expires_at"`
-			DataAccessExpiresAt unixTime `json:"data_access_expires_at"`
-			IssuedAt            unixTime `json:"issued_at"`
-			Scopes              []string `json:"scopes"`
+			AppID               meta.FlexString `json:"app_id"`
+			Type                string          `json:"type"`
+			Application         string          `json:"application"`
+			ProfileID           meta.FlexString `json:"profile_id"`
+			UserID              meta.FlexString `json:"user_id"`
+			IsValid             bool            `json:"is_valid"`
+			ExpiresAt           unixTime        `json:"expires_at"`
+			DataAccessExpiresAt unixTime        `json:"data_access_expires_at"`
+			IssuedAt            unixTime        `json:"issued_at"`
+			Scopes              []string        `json:"scopes"`
 			GranularScopes      []struct {
-				Scope     string   `json:"scope"`
-				TargetIDs []flexID `json:"target_ids"`
+				Scope     string            `json:"scope"`
+				TargetIDs []meta.FlexString `json:"target_ids"`
 			} `json:"granular_scopes"`
 			Error *struct {
 				Code    int    `json:"code"`
@@ -191,10 +167,10 @@ func (c *Client) Page(ctx context.Context, pageID string) (Page, error) {
 		return Page{}, errors.New("invalid Page ID")
 	}
 	var out struct {
-		ID      flexID `json:"id"`
-		Name    string `json:"name"`
+		ID      meta.FlexString `json:"id"`
+		Name    string          `json:"name"`
 		Account *struct {
-			ID flexID `json:"id"`
+			ID meta.FlexString `json:"id"`
 		} `json:"instagram_business_account"`
 	}
 	if err := c.getConfigured(ctx, pageID, url.Values{"fields": {"id,name,instagram_business_account"}}, &out); err != nil {
@@ -214,8 +190,8 @@ func (c *Client) InstagramAccount(ctx context.Context, accountID string) (Instag
 		return InstagramAccount{}, errors.New("invalid Instagram account ID")
 	}
 	var out struct {
-		ID       flexID `json:"id"`
-		Username string `json:"username"`
+		ID       meta.FlexString `json:"id"`
+		Username string          `json:"username"`
 	}
 	if err := c.getConfigured(ctx, accountID, url.Values{"fields": {"id,username"}}, &out); err != nil {
 		return InstagramAccount{}, errors.Wrap(err, "read the Instagram account")
@@ -232,9 +208,9 @@ func (c *Client) SubscribedApps(ctx context.Context, pageID string) ([]Subscribe
 	}
 	var out struct {
 		Data []struct {
-			ID               flexID   `json:"id"`
-			Name             string   `json:"name"`
-			SubscribedFields []string `json:"subscribed_fields"`
+			ID               meta.FlexString `json:"id"`
+			Name             string          `json:"name"`
+			SubscribedFields []string        `json:"subscribed_fields"`
 		} `json:"data"`
 	}
 	if err := c.getConfigured(ctx, pageID+"/subscribed_apps", nil, &out); err != nil {
