@@ -15,14 +15,7 @@ import {LEAD_CHANNEL_ID, OTHER_CHANNEL_ID, makePost, makeStore} from './test_sto
 import type {TestStore} from './test_store';
 import {DELIVERY_UPDATED_EVENT, handleDeliveryUpdated} from './websocket';
 
-jest.mock('client', () => {
-    const actual = jest.requireActual('client');
-    return {
-        __esModule: true,
-        ApiError: actual.ApiError,
-        default: {getDeliveries: jest.fn(), retryDelivery: jest.fn()},
-    };
-});
+jest.mock('client', () => jest.requireActual('inbox/client_mock').clientModuleMock());
 
 const getDeliveries = client.getDeliveries as jest.MockedFunction<typeof client.getDeliveries>;
 const retryDelivery = client.retryDelivery as jest.MockedFunction<typeof client.retryDelivery>;

@@ -6,14 +6,7 @@ import {BATCH_DELAY_MS, DeliveryLoader, MAX_IDS_PER_REQUEST, getDeliveryLoader, 
 import {getDelivery, isDeliveryNotFound} from './selectors';
 import {makeStore} from './test_store';
 
-jest.mock('client', () => {
-    const actual = jest.requireActual('client');
-    return {
-        __esModule: true,
-        ApiError: actual.ApiError,
-        default: {getDeliveries: jest.fn(), retryDelivery: jest.fn()},
-    };
-});
+jest.mock('client', () => jest.requireActual('inbox/client_mock').clientModuleMock());
 
 const getDeliveries = client.getDeliveries as jest.MockedFunction<typeof client.getDeliveries>;
 

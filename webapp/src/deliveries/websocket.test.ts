@@ -8,14 +8,7 @@ import {getDelivery, isDeliveryNotFound} from './selectors';
 import {LEAD_CHANNEL_ID, makeStore} from './test_store';
 import {DELIVERY_UPDATED_EVENT, handleDeliveryUpdated, refetchKnownDeliveries} from './websocket';
 
-jest.mock('client', () => {
-    const actual = jest.requireActual('client');
-    return {
-        __esModule: true,
-        ApiError: actual.ApiError,
-        default: {getDeliveries: jest.fn(), retryDelivery: jest.fn()},
-    };
-});
+jest.mock('client', () => jest.requireActual('inbox/client_mock').clientModuleMock());
 
 const getDeliveries = client.getDeliveries as jest.MockedFunction<typeof client.getDeliveries>;
 

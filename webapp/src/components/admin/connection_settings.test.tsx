@@ -7,14 +7,7 @@ import type {ConnectionInfo, ConnectionReport} from 'types';
 
 import ConnectionSettings from './connection_settings';
 
-jest.mock('client', () => {
-    const actual = jest.requireActual('client');
-    return {
-        __esModule: true,
-        ApiError: actual.ApiError,
-        default: {getConnection: jest.fn(), checkConnection: jest.fn()},
-    };
-});
+jest.mock('client', () => jest.requireActual('inbox/client_mock').clientModuleMock());
 
 const mockedClient = client as jest.Mocked<typeof client>;
 
