@@ -11,6 +11,7 @@ import type {
     LeadActionResult,
     LeadList,
     LeadView,
+    Operator,
 } from 'types';
 
 // ApiError carries the server's sentence for the person ({"error": "…"}) and, for a 409,
@@ -80,6 +81,15 @@ export class Client {
 
     retryDelivery(postId: string): Promise<DeliveryRetryResult> {
         return this.request('POST', `/deliveries/${encodeURIComponent(postId)}/retry`);
+    }
+
+    // The operator pool, for choosing whom to transfer a lead to. Empty for callers
+    // outside the pool.
+    async listOperators(): Promise<Operator[]> {
+        const items = await this.request<Array<{item?: string; helptext?: string}> | null>('GET', '/autocomplete/operators');
+        return (items ?? []).
+            filter((i) => i.item).
+            map((i) => ({username: (i.item as string).replace(/^@/, ''), name: i.helptext ?? ''}));
     }
 
     getConnection(): Promise<ConnectionInfo> {

@@ -86,6 +86,12 @@ export type LeadActionResult = {
     message: string;
 };
 
+// A member of the operator pool (GET /autocomplete/operators).
+export type Operator = {
+    username: string;
+    name: string;
+};
+
 export type DeliveryState = 'pending' | 'sent' | 'failed' | 'canceled' | 'unknown';
 
 export type Delivery = {

@@ -282,6 +282,37 @@ describe('LeadHeader', () => {
             expect(screen.getByLabelText('Transfer to (username)')).toBeInTheDocument();
         });
 
+        it('suggests the operator pool once, and still works when the list cannot be read', async () => {
+            mocked.listOperators.mockResolvedValueOnce([{username: 'olivia', name: 'Olivia Park'}, {username: 'carla', name: ''}]);
+            renderHeader(makeLead('a'));
+
+            fireEvent.click(screen.getByRole('button', {name: 'Transfer'}));
+            await settle();
+            const input = screen.getByLabelText('Transfer to (username)');
+            const list = document.getElementById(input.getAttribute('list') as string) as HTMLDataListElement;
+            expect(Array.from(list.options).map((o) => o.value)).toEqual(['olivia', 'carla']);
+            expect(list.options[0].textContent).toBe('Olivia Park');
+
+            // Closing and reopening the form uses the list already read.
+            fireEvent.keyDown(input, {key: 'Escape'});
+            fireEvent.click(screen.getByRole('button', {name: 'Transfer'}));
+            await settle();
+            expect(mocked.listOperators).toHaveBeenCalledTimes(1);
+        });
+
+        it('offers no suggestions when the operator list fails, and the field still works', async () => {
+            mocked.listOperators.mockRejectedValueOnce(new ApiError('Only members of the operator pool can work leads.', 403));
+            renderHeader(makeLead('a'));
+
+            fireEvent.click(screen.getByRole('button', {name: 'Transfer'}));
+            await settle();
+
+            const input = screen.getByLabelText('Transfer to (username)');
+            expect(input).not.toHaveAttribute('list');
+            fireEvent.change(input, {target: {value: 'olivia'}});
+            expect(input).toHaveValue('olivia');
+        });
+
         it('closes with Escape and gives focus back to the Transfer button', () => {
             jest.useFakeTimers();
             renderHeader(makeLead('a'));

@@ -2,7 +2,7 @@ import {Client4} from 'mattermost-redux/client';
 import {getCurrentUserId} from 'mattermost-redux/selectors/entities/common';
 import {getUserByUsername, isCurrentUserSystemAdmin} from 'mattermost-redux/selectors/entities/users';
 import React, {useEffect, useRef, useState} from 'react';
-import type {CSSProperties, FormEvent, ReactNode} from 'react';
+import type {CSSProperties, FormEvent, ReactNode, RefObject} from 'react';
 import {useDispatch, useSelector, useStore} from 'react-redux';
 
 import type {GlobalState} from '@mattermost/types/store';
@@ -14,7 +14,8 @@ import type {MessageId} from 'i18n';
 import {formatAgo, platformLabel} from 'inbox/format';
 import {windowPhase} from 'inbox/risk';
 import type {WindowPhase} from 'inbox/risk';
-import type {InboxSettings, LeadAction, LeadView} from 'types';
+import client from 'client';
+import type {InboxSettings, LeadAction, LeadView, Operator} from 'types';
 
 import LeadAvatar from './lead_avatar';
 import PlatformIcon from './platform_icon';
@@ -161,6 +162,87 @@ type Outcome = {message: string; ok: boolean} | null;
 // The lead of the current channel: who the buyer is and where they came from, who holds
 // the lead, Meta's reply window counting down, what sending a message will do (the
 // server's decision), and the handoff actions that fit the lead's state and the user.
+type InlineFormProps = {
+    formLabel: string;
+    fieldLabel: string;
+    submitLabel: string;
+    inputId: string;
+    inputRef: RefObject<HTMLInputElement>;
+    value: string;
+    placeholder?: string;
+    maxLength?: number;
+
+    // Offered as the field's suggestions (a datalist: native, keyboard accessible).
+    suggestions?: Operator[];
+    pending: boolean;
+    onChange: (value: string) => void;
+    onSubmit: (e: FormEvent) => void;
+    onCancel: () => void;
+};
+
+// A one-field form under the action buttons (Transfer's username, Review's reason);
+// Escape or Cancel closes it.
+function InlineForm(props: InlineFormProps) {
+    const listId = `${props.inputId}-suggestions`;
+    const suggestions = props.suggestions ?? [];
+    return (
+        <form
+            style={styles.form}
+            onSubmit={props.onSubmit}
+            aria-label={props.formLabel}
+        >
+            <label
+                htmlFor={props.inputId}
+                style={styles.label}
+            >
+                {props.fieldLabel}
+                <input
+                    id={props.inputId}
+                    ref={props.inputRef}
+                    style={input}
+                    value={props.value}
+                    placeholder={props.placeholder}
+                    maxLength={props.maxLength}
+                    list={suggestions.length > 0 ? listId : undefined}
+                    autoComplete='off'
+                    onChange={(e) => props.onChange(e.target.value)}
+                    onKeyDown={(e) => {
+                        if (e.key === 'Escape') {
+                            props.onCancel();
+                        }
+                    }}
+                />
+            </label>
+            {suggestions.length > 0 ? (
+                <datalist id={listId}>
+                    {suggestions.map((o) => (
+                        <option
+                            key={o.username}
+                            value={o.username}
+                        >
+                            {o.name}
+                        </option>
+                    ))}
+                </datalist>
+            ) : null}
+            <button
+                type='submit'
+                style={primaryButton}
+                disabled={props.pending}
+            >
+                {props.submitLabel}
+            </button>
+            <button
+                type='button'
+                style={button}
+                onClick={props.onCancel}
+            >
+                {t('lead_header.form.cancel')}
+            </button>
+        </form>
+    );
+}
+
 export default function LeadHeader({lead, now, settings}: Props) {
     const dispatch = useDispatch();
     const store = useStore<GlobalState>();
@@ -174,6 +256,7 @@ export default function LeadHeader({lead, now, settings}: Props) {
     const nameId = useId('lead-name');
     const inputId = useId('lead-form-input');
     const inputRef = useRef<HTMLInputElement>(null);
+    const [operators, setOperators] = useState<Operator[] | null>(null);
     const transferButtonRef = useRef<HTMLButtonElement>(null);
     const reviewButtonRef = useRef<HTMLButtonElement>(null);
 
@@ -279,6 +362,10 @@ export default function LeadHeader({lead, now, settings}: Props) {
     const toggleForm = (which: Exclude<Form, null>) => {
         setOutcome(null);
         setForm(form === which ? null : which);
+        if (which === 'transfer' && form !== 'transfer' && operators === null) {
+            // Suggestions only: without them the operator types the username.
+            client.listOperators().then(setOperators, () => setOperators([]));
+        }
     };
 
     return (
@@ -375,88 +462,35 @@ export default function LeadHeader({lead, now, settings}: Props) {
                 {show.reopen ? actionButton('reopen', 'lead_header.actions.reopen', true) : null}
             </div>
             {form === 'transfer' ? (
-                <form
-                    style={styles.form}
+                <InlineForm
+                    formLabel={t('lead_header.transfer.form')}
+                    fieldLabel={t('lead_header.transfer.label')}
+                    submitLabel={t('lead_header.transfer.submit')}
+                    inputId={inputId}
+                    inputRef={inputRef}
+                    value={username}
+                    placeholder={t('lead_header.transfer.placeholder')}
+                    suggestions={operators ?? []}
+                    pending={pending}
+                    onChange={setUsername}
                     onSubmit={submitTransfer}
-                    aria-label={t('lead_header.transfer.form')}
-                >
-                    <label
-                        htmlFor={inputId}
-                        style={styles.label}
-                    >
-                        {t('lead_header.transfer.label')}
-                        <input
-                            id={inputId}
-                            ref={inputRef}
-                            style={input}
-                            value={username}
-                            placeholder={t('lead_header.transfer.placeholder')}
-                            autoComplete='off'
-                            onChange={(e) => setUsername(e.target.value)}
-                            onKeyDown={(e) => {
-                                if (e.key === 'Escape') {
-                                    closeForm('transfer');
-                                }
-                            }}
-                        />
-                    </label>
-                    <button
-                        type='submit'
-                        style={primaryButton}
-                        disabled={pending}
-                    >
-                        {t('lead_header.transfer.submit')}
-                    </button>
-                    <button
-                        type='button'
-                        style={button}
-                        onClick={() => closeForm('transfer')}
-                    >
-                        {t('lead_header.form.cancel')}
-                    </button>
-                </form>
+                    onCancel={() => closeForm('transfer')}
+                />
             ) : null}
             {form === 'review' ? (
-                <form
-                    style={styles.form}
+                <InlineForm
+                    formLabel={t('lead_header.review.form')}
+                    fieldLabel={t('lead_header.review.label')}
+                    submitLabel={t('lead_header.review.submit')}
+                    inputId={inputId}
+                    inputRef={inputRef}
+                    value={reason}
+                    maxLength={REVIEW_REASON_MAX}
+                    pending={pending}
+                    onChange={setReason}
                     onSubmit={submitReview}
-                    aria-label={t('lead_header.review.form')}
-                >
-                    <label
-                        htmlFor={inputId}
-                        style={styles.label}
-                    >
-                        {t('lead_header.review.label')}
-                        <input
-                            id={inputId}
-                            ref={inputRef}
-                            style={input}
-                            value={reason}
-                            maxLength={REVIEW_REASON_MAX}
-                            autoComplete='off'
-                            onChange={(e) => setReason(e.target.value)}
-                            onKeyDown={(e) => {
-                                if (e.key === 'Escape') {
-                                    closeForm('review');
-                                }
-                            }}
-                        />
-                    </label>
-                    <button
-                        type='submit'
-                        style={primaryButton}
-                        disabled={pending}
-                    >
-                        {t('lead_header.review.submit')}
-                    </button>
-                    <button
-                        type='button'
-                        style={button}
-                        onClick={() => closeForm('review')}
-                    >
-                        {t('lead_header.form.cancel')}
-                    </button>
-                </form>
+                    onCancel={() => closeForm('review')}
+                />
             ) : null}
             <p
                 role='status'

@@ -17,6 +17,7 @@ export function clientModuleMock() {
             leadAction: jest.fn(),
             getDeliveries: jest.fn(async () => ({})),
             retryDelivery: jest.fn(),
+            listOperators: jest.fn(async () => []),
             getConnection: jest.fn(),
             checkConnection: jest.fn(),
         },
