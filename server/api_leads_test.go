@@ -294,7 +294,7 @@ func TestLeadQueueListsOpenLeadsAndSkipsAnUnreadableOne(t *testing.T) {
 	require.Equal(t, "instagram", ig.Platform)
 	require.Equal(t, "Tom Vander", ig.Contact.Name)
 	require.NotEmpty(t, ig.Contact.Username)
-	require.Equal(t, "https://www.instagram.com/"+ig.Contact.Username, ig.Contact.ProfileURL, "the profile link stored on the contact")
+	require.Equal(t, "https://www.instagram.com/"+ig.Contact.Username, ig.Contact.ProfileURL, "the profile link built from the Instagram username")
 	require.Equal(t, relay.Standard, ig.Send.Mode)
 
 	// One lead whose record cannot be read is left out; the rest of the queue shows.

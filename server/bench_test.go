@@ -131,3 +131,29 @@ func reportCalls(b *testing.B, e *env, n int, unit string) {
 	b.ReportMetric(float64(e.srv.TotalCalls())/float64(n), "api-calls/"+unit)
 	b.ReportMetric(float64(kv)/float64(n), "kv-calls/"+unit)
 }
+
+// BenchmarkLeadQueue measures GET /api/v1/leads, what the inbox loads on open and on
+// every reconnect, for 200 open leads: plugin-API round trips per listed lead.
+func BenchmarkLeadQueue(b *testing.B) {
+	e := benchEnv(b)
+	const leads = 200
+	var items []string
+	for s := 0; s < leads; s++ {
+		items = append(items, messageItem(fmt.Sprintf("73%014d", s), 1795209247000+int64(s), fmt.Sprintf("m_queue_%d", s)))
+	}
+	require.NoError(b, e.nodes[0].receive(context.Background(), mustParse(b, messageBody(items))))
+	operator := e.ops[0].Id
+	if rec := e.api(0, operator, "GET", "/leads", nil); rec.Code != 200 || strings.Count(rec.Body.String(), `"channel_id"`) != leads {
+		b.Fatalf("warm-up: status %d, want %d leads", rec.Code, leads)
+	}
+	b.ReportAllocs()
+	e.srv.ResetCalls()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if rec := e.api(0, operator, "GET", "/leads", nil); rec.Code != 200 {
+			b.Fatalf("status %d", rec.Code)
+		}
+	}
+	b.StopTimer()
+	reportCalls(b, e, b.N*leads, "lead")
+}

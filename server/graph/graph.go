@@ -167,10 +167,17 @@ func (c *Client) Profile(ctx context.Context, platform meta.Platform, customerID
 		name = strings.TrimSpace(p.FirstName + " " + p.LastName)
 	}
 	out := intake.Profile{Name: name, Username: p.Username, AvatarURL: p.ProfilePic}
-	if platform == meta.Instagram && p.Username != "" {
-		out.ProfileURL = "https://www.instagram.com/" + url.PathEscape(p.Username)
-	}
+	out.ProfileURL = ProfileURL(platform, p.Username)
 	return out, nil
+}
+
+// ProfileURL is the public profile link of a customer, where one can be built: Instagram
+// profiles live at their username; Messenger's page-scoped IDs have no public link.
+func ProfileURL(platform meta.Platform, username string) string {
+	if platform != meta.Instagram || username == "" {
+		return ""
+	}
+	return "https://www.instagram.com/" + url.PathEscape(username)
 }
 
 // Download fetches an attachment from Meta's CDN (signed URLs that need no token).
