@@ -510,13 +510,7 @@ func TestActionRequestsAreValidated(t *testing.T) {
 
 		rec = e.leadAction(0, admin.Id, leadID, "transfer", map[string]string{"to_user_id": bob.Id})
 		require.Equal(t, http.StatusOK, rec.Code, "an admin reassigns")
-		var notices []string
-		for _, p := range e.botPosts(ch.Id) {
-			if p.GetProp(propKind) == postKindHandoff {
-				notices = append(notices, p.Message)
-			}
-		}
-		require.Equal(t, []string{"🔁 @alice handed this lead to @carol.", "🔁 @boss handed this lead from @carol to @bob."}, notices)
+		require.Equal(t, []string{"🔁 @alice handed this lead to @carol.", "🔁 @boss handed this lead from @carol to @bob."}, e.handoffNotices(ch.Id))
 	})
 }
 

@@ -209,13 +209,7 @@ func TestSocialTransferChecksTheTarget(t *testing.T) {
 
 	require.Equal(t, "Only the lead's owner or an admin can transfer a claimed lead. Owner: @carol.", e.social(0, bob, ch.Id, "transfer @bob"))
 	require.Contains(t, e.social(0, admin, ch.Id, "transfer @bob"), "@bob now owns this lead", "an admin reassigns")
-	var notices []string
-	for _, p := range e.botPosts(ch.Id) {
-		if p.GetProp(propKind) == postKindHandoff {
-			notices = append(notices, p.Message)
-		}
-	}
-	require.Equal(t, []string{"🔁 @alice handed this lead to @carol.", "🔁 @boss handed this lead from @carol to @bob."}, notices)
+	require.Equal(t, []string{"🔁 @alice handed this lead to @carol.", "🔁 @boss handed this lead from @carol to @bob."}, e.handoffNotices(ch.Id))
 }
 
 func TestSocialReviewAndClearReview(t *testing.T) {

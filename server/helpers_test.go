@@ -408,3 +408,14 @@ func (e *env) wsEvents(event string) []mmfake.WebSocketEvent {
 	}
 	return out
 }
+
+// handoffNotices lists the bot's handoff notices (transfers) in a lead channel, in order.
+func (e *env) handoffNotices(channelID string) []string {
+	var notices []string
+	for _, p := range e.botPosts(channelID) {
+		if p.GetProp(propKind) == postKindHandoff {
+			notices = append(notices, p.Message)
+		}
+	}
+	return notices
+}
