@@ -696,13 +696,13 @@ func TestDeliveryUpdatedFollowsTheOutbox(t *testing.T) {
 				for k, v := range ev {
 					keys = append(keys, k)
 					switch v.(type) {
-					case string, bool:
+					case string, bool, int, int64:
 					default:
 						t.Fatalf("payload %s is a %T: only primitives cross the RPC", k, v)
 					}
 				}
 				sort.Strings(keys)
-				require.Equal(t, []string{"channel_id", "error", "lead_id", "post_id", "retryable", "state"}, keys)
+				require.Equal(t, []string{"attempts", "channel_id", "error", "lead_id", "next_at", "post_id", "retryable", "state", "updated_at"}, keys)
 				require.Equal(t, tc.states[i], ev["state"], "event %d", i)
 				require.Equal(t, leadID, ev["lead_id"])
 				require.Equal(t, ch.Id, ev["channel_id"])
@@ -716,6 +716,11 @@ func TestDeliveryUpdatedFollowsTheOutbox(t *testing.T) {
 			d := decodeAs[apiDeliveries](t, rec).Deliveries[reply.Id]
 			require.Equal(t, last["state"], d.State)
 			require.Equal(t, last["retryable"], d.Retryable)
+			require.Equal(t, last["attempts"], d.Attempts, "the event carries the attempt count")
+			require.Equal(t, last["next_at"], d.NextAt, "and when the next try is due")
+			if last["state"] == "pending" {
+				require.NotZero(t, last["next_at"], "a reply waiting for a retry says when")
+			}
 		})
 	}
 

@@ -290,6 +290,7 @@ func (p *Plugin) publishDelivery(it *relay.Item, retryable bool) {
 	p.workspace.DeliveryUpdated(deliveryEvent{
 		PostID: d.PostID, LeadID: d.LeadID, ChannelID: it.ChannelID,
 		State: d.State, Error: d.Error, Retryable: d.Retryable,
+		Attempts: d.Attempts, NextAt: d.NextAt, UpdatedAt: d.UpdatedAt,
 	})
 }
 

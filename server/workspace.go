@@ -364,6 +364,9 @@ type deliveryEvent struct {
 	State     string
 	Error     string
 	Retryable bool
+	Attempts  int
+	NextAt    int64
+	UpdatedAt int64
 }
 
 // DeliveryUpdated tells the lead channel's members (the operators) that a reply's
@@ -379,6 +382,9 @@ func (w *workspace) DeliveryUpdated(ev deliveryEvent) {
 		"state":      ev.State,
 		"error":      ev.Error,
 		"retryable":  ev.Retryable,
+		"attempts":   ev.Attempts,
+		"next_at":    ev.NextAt,
+		"updated_at": ev.UpdatedAt,
 	}, &model.WebsocketBroadcast{ChannelId: ev.ChannelID})
 }
 

@@ -145,4 +145,9 @@ export type DeliveryUpdatedEvent = {
     state: DeliveryState;
     error?: string;
     retryable: boolean;
+
+    // Sent by servers since the event carried them; absent from older ones.
+    attempts?: number;
+    next_at?: number;
+    updated_at?: number;
 };

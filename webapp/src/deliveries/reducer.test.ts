@@ -45,6 +45,15 @@ describe('deliveries reducer', () => {
         });
     });
 
+    it('takes the attempt count, retry time and change time from an event that carries them', () => {
+        const state = reduce(
+            deliveriesReceived({p1: delivery('p1', {state: 'pending', attempts: 1, next_at: 5000, updated_at: 300})}, ['p1']),
+            deliveryUpdated(event('p1', {state: 'pending', error: 'Meta is busy.', attempts: 2, next_at: 9000, updated_at: 400})),
+        );
+
+        expect(state.byPostId.p1).toMatchObject({state: 'pending', attempts: 2, next_at: 9000, updated_at: 400});
+    });
+
     it('clears the reason when an event says the reply went out', () => {
         const state = reduce(
             deliveriesReceived({p1: delivery('p1', {state: 'failed', error: 'Meta was unreachable.', retryable: true})}, ['p1']),

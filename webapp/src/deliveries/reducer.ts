@@ -43,11 +43,17 @@ function mergeEvent(existing: Delivery | undefined, event: DeliveryUpdatedEvent)
         lead_id: event.lead_id || existing?.lead_id || '',
         state: event.state,
         retryable: event.retryable,
-        attempts: existing?.attempts ?? 0,
-        updated_at: existing?.updated_at ?? 0,
+        attempts: typeof event.attempts === 'number' ? event.attempts : existing?.attempts ?? 0,
+        updated_at: typeof event.updated_at === 'number' ? event.updated_at : existing?.updated_at ?? 0,
     };
     if (event.error) {
         merged.error = event.error;
+    }
+
+    // The retry time is only kept when the event says it; an older server's event
+    // does not, and a stale time would be worse than none.
+    if (typeof event.next_at === 'number' && event.next_at > 0) {
+        merged.next_at = event.next_at;
     }
     return merged;
 }

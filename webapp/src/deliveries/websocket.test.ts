@@ -65,7 +65,7 @@ describe('delivery websocket handlers', () => {
         expect(getDeliveries).not.toHaveBeenCalled();
     });
 
-    it('fetch the record when a pending reply is pending again, for the next try time', async () => {
+    it('fetch the record when a pending reply is pending again and the event (from an older server) has no try time', async () => {
         const store = makeStore();
         store.dispatch(deliveriesReceived({reply1: delivery('reply1')}, ['reply1']));
         getDeliveries.mockResolvedValueOnce({reply1: delivery('reply1', {attempts: 1, next_at: 9_000_000_000_000})});
@@ -74,6 +74,17 @@ describe('delivery websocket handlers', () => {
         await getDeliveryLoader(store).flush();
 
         expect(getDeliveries).toHaveBeenCalledWith(['reply1']);
+        expect(getDelivery(store.getState(), 'reply1')).toMatchObject({attempts: 1, next_at: 9_000_000_000_000});
+    });
+
+    it('need no request when a pending-again event carries the attempt count and the next try time', async () => {
+        const store = makeStore();
+        store.dispatch(deliveriesReceived({reply1: delivery('reply1')}, ['reply1']));
+
+        handleDeliveryUpdated(store)(message({state: 'pending', attempts: 1, next_at: 9_000_000_000_000}));
+        await getDeliveryLoader(store).flush();
+
+        expect(getDeliveries).not.toHaveBeenCalled();
         expect(getDelivery(store.getState(), 'reply1')).toMatchObject({attempts: 1, next_at: 9_000_000_000_000});
     });
 

@@ -20,9 +20,10 @@ export function handleDeliveryUpdated(store: PluginStore) {
         const before = getDelivery(store.getState(), event.post_id);
         store.dispatch(deliveryUpdated(event));
 
-        // pending → pending means a try failed and the next one is scheduled. The event
-        // carries neither the attempt count nor the time, so fetch the record for them.
-        if (event.state === 'pending' && before?.state === 'pending') {
+        // pending → pending means a try failed and the next one is scheduled. An event
+        // from an older server carries neither the attempt count nor the time, so fetch
+        // the record for them.
+        if (event.state === 'pending' && before?.state === 'pending' && typeof event.attempts !== 'number') {
             getDeliveryLoader(store).refresh([event.post_id]);
         }
     };
