@@ -452,13 +452,7 @@ func TestConcurrentClaimsThroughTheAPIHaveOneWinner(t *testing.T) {
 	rec := e.leadAction(0, w.Id, leadID, "claim", nil)
 	require.Equal(t, http.StatusConflict, rec.Code)
 	require.Equal(t, "You already own this lead.", decodeAs[apiRefusal](t, rec).Error)
-	claims := 0
-	for _, a := range e.cmdAudit(leadID) {
-		if strings.HasPrefix(a, "handoff.claimed") {
-			claims++
-		}
-	}
-	require.Equal(t, 1, claims)
+	require.Equal(t, 1, e.auditCount(leadID, "handoff.claimed"), "one claim is audited")
 }
 
 func TestActionRequestsAreValidated(t *testing.T) {

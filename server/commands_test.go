@@ -406,13 +406,7 @@ func TestSocialConcurrentClaimsOnTwoNodesHaveOneWinner(t *testing.T) {
 		}
 	}
 	require.Equal(t, 1, wins, answers)
-	claims := 0
-	for _, a := range e.cmdAudit(leadID) {
-		if strings.HasPrefix(a, "handoff.claimed") {
-			claims++
-		}
-	}
-	require.Equal(t, 1, claims)
+	require.Equal(t, 1, e.auditCount(leadID, "handoff.claimed"), "one claim is audited")
 }
 
 func TestOperatorAutocompleteListsThePoolToOperatorsOnly(t *testing.T) {

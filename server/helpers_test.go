@@ -419,3 +419,14 @@ func (e *env) handoffNotices(channelID string) []string {
 	}
 	return notices
 }
+
+// auditCount counts a lead's audit entries whose action starts with action.
+func (e *env) auditCount(leadID, action string) int {
+	n := 0
+	for _, a := range e.cmdAudit(leadID) {
+		if strings.HasPrefix(a, action) {
+			n++
+		}
+	}
+	return n
+}
